@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, only where it is missing, so a
+# fresh machine and a warm one run the same command. Every tool comes from a
+# package registry (crates.io, Debian, npm): nothing here downloads its own
+# binary or browser, because the machines this runs on reach registries only.
+#
+# Usage: scripts/ensure-tools.sh [build|test]
+#   build: wasm32 target, wasm-pack, wasm-bindgen-cli (enough for `make serve`)
+#   test:  all of build, plus Chromium, chromedriver and the e2e npm packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+need=${1:-test}
+
+say() { printf '==> %s\n' "$*"; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The wasm-bindgen CLI must match the library version in Cargo.lock exactly,
+# or wasm-pack falls back to building its own copy on every cold cache.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock
+}
+
+command -v cargo >/dev/null || fail "cargo not found: install Rust with rustup first"
+[ -f Cargo.lock ] || cargo generate-lockfile
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! command -v wasm-pack >/dev/null; then
+  say "installing wasm-pack from crates.io (a few minutes, once)"
+  cargo install wasm-pack --version 0.15.1
+fi
+
+want=$(wasm_bindgen_version)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  say "installing wasm-bindgen-cli $want (have: ${have:-none}; a few minutes, once)"
+  # Without --locked: the CLI's own lock file pins crates that may not build
+  # on this toolchain, and the resolver picks compatible ones.
+  cargo install wasm-bindgen-cli --version "$want" --force
+fi
+
+[ "$need" = build ] && exit 0
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium and chromium-driver"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+  else
+    fail "Chromium and chromedriver are missing. Install them, e.g. on Debian as root:
+    apt-get update && apt-get install -y chromium chromium-driver
+  (any Chromium with a chromedriver of the same major version on PATH works)"
+  fi
+fi
+
+command -v node >/dev/null && command -v npm >/dev/null \
+  || fail "node and npm are missing: install Node.js 20 or newer (Debian: apt-get install nodejs npm)"
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+  say "installing the e2e test's npm packages"
+  # PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: the test drives Debian's chromium.
+  (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi

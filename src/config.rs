@@ -1,0 +1,175 @@
+//! What a run is asked to do, and the accepted range of every value.
+//!
+//! Each field's limits live in one [`Limit`], so the range check here and the
+//! type check at the JS boundary (`src/web.rs`) print the same words.
+
+use std::fmt;
+
+/// The seed's query, used when none is given.
+pub const DEFAULT_QUERY: &str = "What is retrieval augmented generation?";
+
+/// The accepted range of one numeric option, named as JS spells it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    /// The option's name in the JS API, e.g. `chunks`.
+    pub field: &'static str,
+    /// Smallest accepted value.
+    pub min: f64,
+    /// Largest accepted value.
+    pub max: f64,
+    /// Whether only whole numbers are accepted.
+    pub integer: bool,
+    /// Unit printed after the range, e.g. `ms`.
+    pub unit: &'static str,
+}
+
+/// `chunks`: how many chunks run concurrently.
+pub const CHUNKS: Limit = Limit { field: "chunks", min: 1.0, max: 100_000.0, integer: true, unit: "" };
+/// `seed`: any JS safe integer, so a seed printed by the page can be typed back in.
+pub const SEED: Limit = Limit { field: "seed", min: 0.0, max: MAX_SAFE_SEED as f64, integer: true, unit: "" };
+/// `embedMs`: bounds of the simulated Phase 1 latency.
+pub const EMBED_MS: Limit = Limit { field: "embedMs", min: 0.0, max: 60_000.0, integer: false, unit: "ms" };
+/// `scoreMs`: the simulated Phase 2 latency.
+pub const SCORE_MS: Limit = Limit { field: "scoreMs", min: 0.0, max: 60_000.0, integer: false, unit: "ms" };
+/// `timeScale`: every simulated latency is multiplied by it (10 = ten times slower).
+pub const TIME_SCALE: Limit = Limit { field: "timeScale", min: 0.0, max: 1_000.0, integer: false, unit: "" };
+/// `failChunk`: the chunk index that fails in Phase 1 (upper bound checked against `chunks`).
+pub const FAIL_CHUNK: Limit = Limit { field: "failChunk", min: 0.0, max: 99_999.0, integer: true, unit: "" };
+/// `query`: its length in characters.
+pub const QUERY_CHARS: Limit =
+    Limit { field: "query", min: 1.0, max: 10_000.0, integer: true, unit: "characters" };
+
+/// The largest integer a JS number holds exactly (2^53 - 1).
+pub const MAX_SAFE_SEED: u64 = (1 << 53) - 1;
+
+impl Limit {
+    /// The accepted range in words, e.g. `an integer from 1 to 100000`.
+    pub fn describe(&self) -> String {
+        let kind = if self.integer { "an integer" } else { "a number" };
+        let unit = if self.unit.is_empty() { String::new() } else { format!(" {}", self.unit) };
+        format!("{kind} from {} to {}{unit}", self.min, self.max)
+    }
+
+    /// Accepts `value` if it is finite, in range and (where asked) whole.
+    pub fn check(&self, value: f64) -> Result<f64, ConfigError> {
+        let whole = !self.integer || value.fract() == 0.0;
+        if value.is_finite() && whole && (self.min..=self.max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(self.error(format!("{value}")))
+        }
+    }
+
+    /// The error for a value outside the range; `got` is how the value reads.
+    pub fn error(&self, got: impl Into<String>) -> ConfigError {
+        ConfigError::new(self.field, format!("must be {}", self.describe()), got)
+    }
+}
+
+/// An option outside its accepted range: names the field, the range and what was given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    /// The option's name in the JS API.
+    pub field: &'static str,
+    /// What is accepted, e.g. `must be an integer from 1 to 100000`.
+    pub expected: String,
+    /// What was given, as it reads.
+    pub got: String,
+}
+
+impl ConfigError {
+    /// An error for `field`, saying what it `expected` and what it `got`.
+    pub fn new(field: &'static str, expected: impl Into<String>, got: impl Into<String>) -> Self {
+        ConfigError { field, expected: expected.into(), got: got.into() }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} (got {})", self.field, self.expected, self.got)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Everything a run needs; `RunConfig::default()` is the seed's problem.
+///
+/// ```
+/// use rag_phase_sync::RunConfig;
+/// let config = RunConfig { chunks: 8, seed: Some(7), ..RunConfig::default() };
+/// assert!(config.validate().is_ok());
+/// assert!(RunConfig { chunks: 0, ..config }.validate().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunConfig {
+    /// How many chunks run concurrently (`chunk-0` … `chunk-{n-1}`).
+    pub chunks: usize,
+    /// The question the chunks are scored against.
+    pub query: String,
+    /// Seeds every latency and placeholder score; `None` draws one with getrandom.
+    pub seed: Option<u64>,
+    /// Phase 1 latency is drawn uniformly from `[min, max]` ms.
+    pub embed_ms: (f64, f64),
+    /// Phase 2 latency in ms.
+    pub score_ms: f64,
+    /// Multiplies every simulated latency: 10 makes the run ten times slower to watch.
+    pub time_scale: f64,
+    /// The chunk that fails at the end of its Phase 1, to show what a failure does.
+    pub fail_chunk: Option<usize>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            chunks: 6,
+            query: DEFAULT_QUERY.to_string(),
+            seed: None,
+            embed_ms: (100.0, 300.0),
+            score_ms: 50.0,
+            time_scale: 1.0,
+            fail_chunk: None,
+        }
+    }
+}
+
+impl RunConfig {
+    /// Checks every value against its [`Limit`], naming the first one that is off.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        CHUNKS.check(self.chunks as f64)?;
+        let chars = self.query.chars().count();
+        if self.query.trim().is_empty() || chars as f64 > QUERY_CHARS.max {
+            return Err(ConfigError::new(
+                QUERY_CHARS.field,
+                format!("must be a non-blank string of at most {} characters", QUERY_CHARS.max),
+                format!("{chars} characters"),
+            ));
+        }
+        if let Some(seed) = self.seed {
+            if seed > MAX_SAFE_SEED {
+                return Err(SEED.error(seed.to_string()));
+            }
+        }
+        let (min, max) = self.embed_ms;
+        EMBED_MS.check(min)?;
+        EMBED_MS.check(max)?;
+        if min > max {
+            return Err(ConfigError::new(
+                EMBED_MS.field,
+                format!("must be [min, max] with min <= max, each {}", EMBED_MS.describe()),
+                format!("[{min}, {max}]"),
+            ));
+        }
+        SCORE_MS.check(self.score_ms)?;
+        TIME_SCALE.check(self.time_scale)?;
+        if let Some(chunk) = self.fail_chunk {
+            if chunk >= self.chunks {
+                return Err(ConfigError::new(
+                    FAIL_CHUNK.field,
+                    format!("must be a chunk index from 0 to {}", self.chunks - 1),
+                    chunk.to_string(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

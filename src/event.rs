@@ -1,0 +1,183 @@
+//! What the pipeline reports: one [`Event`] per state change, sent to an [`EventSink`].
+//!
+//! Events are the only channel from the pipeline to the page: the page replays
+//! them and never recomputes what they say. Each event's [`Event::log_line`] is
+//! the line the seed's Python solution prints for it, so the native `verify`
+//! example and the page's log print the same text.
+
+use std::fmt::Write as _;
+
+/// One of the three phases of a chunk's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Phase 1: embed the chunk.
+    Embed,
+    /// Phase 2: score the chunk against the query.
+    Score,
+    /// Phase 3: pick the top chunks and answer (once, after every chunk).
+    Answer,
+}
+
+impl Phase {
+    /// 1, 2 or 3, as the seed numbers them.
+    pub fn number(self) -> u8 {
+        match self {
+            Phase::Embed => 1,
+            Phase::Score => 2,
+            Phase::Answer => 3,
+        }
+    }
+
+    /// The lowercase name the JS events carry.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Embed => "embed",
+            Phase::Score => "score",
+            Phase::Answer => "answer",
+        }
+    }
+}
+
+/// The id the seed gives chunk `index`: `chunk-0`, `chunk-1`, …
+pub fn chunk_id(index: usize) -> String {
+    format!("chunk-{index}")
+}
+
+/// A chunk with its score, as ranked in Phase 3.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    /// The chunk's index.
+    pub chunk: usize,
+    /// Its score in `[0, 1]`.
+    pub score: f64,
+}
+
+/// What happened; see [`Event`] for when and in which run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    /// A run began with `chunks` chunks; `seed` replays it.
+    RunStart { chunks: usize, seed: u64, query: String },
+    /// A chunk began a phase that will take `planned_ms` of simulated latency.
+    PhaseStart { chunk: usize, phase: Phase, planned_ms: f64 },
+    /// A chunk finished a phase; Phase 2 carries the chunk's score.
+    PhaseComplete { chunk: usize, phase: Phase, score: Option<f64> },
+    /// A chunk reached the barrier: `arrived` of `parties` in this `generation`.
+    BarrierArrive { chunk: usize, arrived: usize, parties: usize, generation: u64 },
+    /// The last party (`leader`) arrived and the barrier released `generation`.
+    BarrierRelease { leader: usize, parties: usize, generation: u64 },
+    /// A chunk failed in `phase`; the group cancels its siblings.
+    ChunkFailed { chunk: usize, phase: Phase, message: String },
+    /// A chunk was dropped unfinished because a sibling failed; `waiting`
+    /// says it was parked at the barrier after `phase` rather than inside it.
+    ChunkCancelled { chunk: usize, phase: Phase, waiting: bool },
+    /// Phase 3 ranked the chunks; best first.
+    TopChunks { top: Vec<Scored> },
+    /// Phase 3 began composing the answer from the top chunks.
+    AnswerStart { from: usize },
+    /// The final answer.
+    Answer { text: String },
+    /// The run ended after `makespan_ms`; `error` says why it failed, if it did.
+    RunEnd { makespan_ms: f64, error: Option<String> },
+}
+
+/// One state change, stamped with its run and the time since that run began.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The run's id: distinct for every run in one page or process.
+    pub run: u32,
+    /// Milliseconds since the run began.
+    pub t_ms: f64,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+impl EventKind {
+    /// The kebab-case name the JS events carry as `type`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::RunStart { .. } => "run-start",
+            EventKind::PhaseStart { .. } => "phase-start",
+            EventKind::PhaseComplete { .. } => "phase-complete",
+            EventKind::BarrierArrive { .. } => "barrier-arrive",
+            EventKind::BarrierRelease { .. } => "barrier-release",
+            EventKind::ChunkFailed { .. } => "chunk-failed",
+            EventKind::ChunkCancelled { .. } => "chunk-cancelled",
+            EventKind::TopChunks { .. } => "top",
+            EventKind::AnswerStart { .. } => "answer-start",
+            EventKind::Answer { .. } => "answer",
+            EventKind::RunEnd { .. } => "run-end",
+        }
+    }
+
+    /// The chunk this event is about, if it is about one.
+    pub fn chunk(&self) -> Option<usize> {
+        match *self {
+            EventKind::PhaseStart { chunk, .. }
+            | EventKind::PhaseComplete { chunk, .. }
+            | EventKind::BarrierArrive { chunk, .. }
+            | EventKind::ChunkFailed { chunk, .. }
+            | EventKind::ChunkCancelled { chunk, .. } => Some(chunk),
+            _ => None,
+        }
+    }
+}
+
+impl Event {
+    /// The line the seed prints for this event, if it prints one.
+    ///
+    /// ```
+    /// use rag_phase_sync::{Event, EventKind, Phase};
+    /// let kind = EventKind::PhaseComplete { chunk: 2, phase: Phase::Score, score: Some(0.734) };
+    /// let event = Event { run: 1, t_ms: 0.0, kind };
+    /// assert_eq!(event.log_line().unwrap(), "Phase 2 complete: chunk-2 score=0.73");
+    /// ```
+    pub fn log_line(&self) -> Option<String> {
+        let line = match &self.kind {
+            EventKind::PhaseComplete { chunk, phase, score } => {
+                let mut line = format!("Phase {} complete: {}", phase.number(), chunk_id(*chunk));
+                if let Some(score) = score {
+                    let _ = write!(line, " score={score:.2}");
+                }
+                line
+            }
+            EventKind::TopChunks { top } => {
+                let ids: Vec<String> = top.iter().map(|s| format!("'{}'", chunk_id(s.chunk))).collect();
+                format!("Top {} chunks: [{}]", top.len(), ids.join(", "))
+            }
+            EventKind::AnswerStart { from } => format!("Generating answer from top {from} chunks..."),
+            EventKind::Answer { text } => format!("Final answer: {text}"),
+            EventKind::ChunkFailed { chunk, phase, message } => {
+                format!("Phase {} failed: {} ({message})", phase.number(), chunk_id(*chunk))
+            }
+            EventKind::ChunkCancelled { chunk, phase, waiting } => {
+                let place = if *waiting { "at the barrier after" } else { "during" };
+                format!("Cancelled: {} {place} Phase {}", chunk_id(*chunk), phase.number())
+            }
+            EventKind::RunEnd { error: Some(error), .. } => format!("Pipeline failed: {error}"),
+            _ => return None,
+        };
+        Some(line)
+    }
+}
+
+/// Where a run sends its events, in order, as they happen.
+///
+/// Any `Fn(&Event)` closure is a sink:
+///
+/// ```
+/// use std::cell::RefCell;
+/// use rag_phase_sync::{Event, EventSink};
+/// let seen = RefCell::new(Vec::new());
+/// let sink = |event: &Event| seen.borrow_mut().push(event.clone());
+/// # let _: &dyn EventSink = &sink;
+/// ```
+pub trait EventSink {
+    /// Receives one event; called synchronously from inside the pipeline.
+    fn emit(&self, event: &Event);
+}
+
+impl<F: Fn(&Event)> EventSink for F {
+    fn emit(&self, event: &Event) {
+        self(event)
+    }
+}

@@ -1,0 +1,270 @@
+//! The seed's pipeline: `process_chunk` per chunk, `rag_pipeline` around them.
+//!
+//! Every chunk is one future. They run as one structured group: all finish,
+//! or the first error drops (cancels) the rest and is returned. One barrier
+//! instance separates Phase 1 from Phase 2 (generation 0) and Phase 2 from
+//! Phase 3 (generation 1). Phase 3 runs once, here, after the group is done:
+//! it needs every score, and no chunk future should own the whole corpus.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use futures::future::try_join_all;
+
+use crate::classic_barrier::{BarrierSignal, ClassicBarrier};
+use crate::config::{ConfigError, RunConfig};
+use crate::event::{chunk_id, Event, EventKind, EventSink, Phase, Scored};
+use crate::retrieval::placeholder::{self, Embedding, PlaceholderIndex};
+use crate::rng::{random_seed, Rng};
+use crate::runtime::{sleep_ms, Stopwatch};
+
+/// How many chunks Phase 3 answers from.
+pub const TOP_K: usize = 3;
+
+/// What the chunks share: Phase 1 writes embeddings, Phase 2 writes scores.
+#[derive(Debug)]
+pub struct SharedState {
+    /// Every chunk's embedding, and the corpus statistics built from them.
+    pub index: PlaceholderIndex,
+    /// Every chunk's score, once Phase 2 has computed it.
+    pub scores: Vec<Option<f64>>,
+    /// The query's embedding.
+    pub query: Embedding,
+}
+
+impl SharedState {
+    /// Empty state for `chunks` chunks and `query`.
+    pub fn new(chunks: usize, query: &str) -> Self {
+        SharedState {
+            index: PlaceholderIndex::new(chunks),
+            scores: vec![None; chunks],
+            query: placeholder::embed_query(query),
+        }
+    }
+}
+
+/// A chunk that failed, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkError {
+    /// The failing chunk's index.
+    pub chunk: usize,
+    /// The phase it failed in.
+    pub phase: Phase,
+    /// Why.
+    pub message: String,
+}
+
+impl fmt::Display for ChunkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (id, number, name) = (chunk_id(self.chunk), self.phase.number(), self.phase.name());
+        write!(f, "{id} failed in Phase {number} ({name}): {}", self.message)
+    }
+}
+
+/// Why a run produced no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PipelineError {
+    /// An option was out of range; nothing ran.
+    Config(ConfigError),
+    /// A chunk failed; its siblings were cancelled.
+    Chunk(ChunkError),
+}
+
+impl fmt::Display for PipelineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PipelineError::Config(error) => error.fmt(f),
+            PipelineError::Chunk(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for PipelineError {}
+
+impl From<ConfigError> for PipelineError {
+    fn from(error: ConfigError) -> Self {
+        PipelineError::Config(error)
+    }
+}
+
+/// What a finished run returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The run's id, as stamped on its events.
+    pub run: u32,
+    /// The seed that replays this run.
+    pub seed: u64,
+    /// The final answer.
+    pub answer: String,
+    /// The top chunks, best first.
+    pub top: Vec<Scored>,
+    /// Milliseconds from the run's start to its answer.
+    pub makespan_ms: f64,
+}
+
+/// One run's identity, clock, options and sink, shared by its chunk futures.
+pub struct Run<'a> {
+    id: u32,
+    seed: u64,
+    config: &'a RunConfig,
+    clock: Stopwatch,
+    sink: &'a dyn EventSink,
+}
+
+impl<'a> Run<'a> {
+    fn start(config: &'a RunConfig, sink: &'a dyn EventSink) -> Self {
+        static NEXT_RUN: AtomicU32 = AtomicU32::new(1);
+        Run {
+            id: NEXT_RUN.fetch_add(1, Ordering::Relaxed),
+            seed: config.seed.unwrap_or_else(random_seed),
+            config,
+            clock: Stopwatch::start(),
+            sink,
+        }
+    }
+
+    fn emit(&self, kind: EventKind) {
+        self.sink.emit(&Event { run: self.id, t_ms: self.clock.elapsed_ms(), kind });
+    }
+
+    /// Chunk `chunk`'s own random stream (see `rng.rs` for why per chunk).
+    fn rng(&self, chunk: usize) -> Rng {
+        Rng::stream(self.seed, chunk as u64)
+    }
+}
+
+/// Runs `config.chunks` chunks through Phases 1 and 2 as one structured group,
+/// then Phase 3, sending every state change to `sink`.
+///
+/// ```
+/// use rag_phase_sync::{rag_pipeline, Event, RunConfig};
+/// let config = RunConfig { seed: Some(1), embed_ms: (0.0, 0.0), score_ms: 0.0, ..RunConfig::default() };
+/// let outcome = futures::executor::block_on(rag_pipeline(&config, &|_: &Event| {})).unwrap();
+/// assert_eq!(outcome.top.len(), 3);
+/// ```
+pub async fn rag_pipeline(config: &RunConfig, sink: &dyn EventSink) -> Result<Outcome, PipelineError> {
+    config.validate()?;
+    let run = Run::start(config, sink);
+    run.emit(EventKind::RunStart { chunks: config.chunks, seed: run.seed, query: config.query.clone() });
+
+    let state = RefCell::new(SharedState::new(config.chunks, &config.query));
+    let barrier = ClassicBarrier::new(config.chunks);
+    let group = (0..config.chunks).map(|chunk| process_chunk(chunk, &state, &barrier, &run));
+    // try_join_all is the structured group: when one chunk fails it returns
+    // that error and drops every sibling, which cancels their timers.
+    if let Err(error) = try_join_all(group).await {
+        run.emit(EventKind::RunEnd { makespan_ms: run.clock.elapsed_ms(), error: Some(error.to_string()) });
+        return Err(PipelineError::Chunk(error));
+    }
+
+    let scores: Vec<f64> = state.into_inner().scores.into_iter().flatten().collect();
+    let top = top_k(&scores, TOP_K);
+    run.emit(EventKind::TopChunks { top: top.clone() });
+    run.emit(EventKind::AnswerStart { from: top.len() });
+    let ids: Vec<String> = top.iter().map(|scored| chunk_id(scored.chunk)).collect();
+    let answer = placeholder::answer(&config.query, &ids);
+    run.emit(EventKind::Answer { text: answer.clone() });
+    let makespan_ms = run.clock.elapsed_ms();
+    run.emit(EventKind::RunEnd { makespan_ms, error: None });
+    Ok(Outcome { run: run.id, seed: run.seed, answer, top, makespan_ms })
+}
+
+/// One chunk's life: Phase 1, the barrier, Phase 2, the same barrier again.
+pub async fn process_chunk(
+    chunk: usize,
+    state: &RefCell<SharedState>,
+    barrier: &ClassicBarrier,
+    run: &Run<'_>,
+) -> Result<(), ChunkError> {
+    let mut rng = run.rng(chunk);
+    let scale = run.config.time_scale;
+    let mut cancel_notice = CancelNotice { run, chunk, phase: Phase::Embed, waiting: false, armed: true };
+
+    // Phase 1: embed.
+    let (low, high) = run.config.embed_ms;
+    let planned_ms = rng.uniform(low, high) * scale;
+    run.emit(EventKind::PhaseStart { chunk, phase: Phase::Embed, planned_ms });
+    sleep_ms(planned_ms).await;
+    if run.config.fail_chunk == Some(chunk) {
+        cancel_notice.armed = false;
+        let error = ChunkError { chunk, phase: Phase::Embed, message: "injected failure (failChunk)".into() };
+        run.emit(EventKind::ChunkFailed { chunk, phase: Phase::Embed, message: error.message.clone() });
+        return Err(error);
+    }
+    state.borrow_mut().index.publish(chunk, placeholder::embed(&mut rng));
+    run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Embed, score: None });
+
+    cancel_notice.waiting = true;
+    arrive_and_wait(chunk, barrier, run).await;
+
+    // Phase 2: score, reading corpus statistics that exist only now.
+    cancel_notice.phase = Phase::Score;
+    cancel_notice.waiting = false;
+    let planned_ms = run.config.score_ms * scale;
+    run.emit(EventKind::PhaseStart { chunk, phase: Phase::Score, planned_ms });
+    sleep_ms(planned_ms).await;
+    let score = {
+        let mut state = state.borrow_mut();
+        let score = state.index.score(chunk, &state.query);
+        state.scores[chunk] = score;
+        score
+    };
+    run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Score, score });
+
+    cancel_notice.waiting = true;
+    arrive_and_wait(chunk, barrier, run).await;
+    cancel_notice.armed = false;
+    Ok(())
+}
+
+/// Waits on the barrier, reporting the arrival and (if last) the release.
+async fn arrive_and_wait(chunk: usize, barrier: &ClassicBarrier, run: &Run<'_>) {
+    barrier
+        .wait(|signal| {
+            run.emit(match signal {
+                BarrierSignal::Arrived { arrived, parties, generation } => {
+                    EventKind::BarrierArrive { chunk, arrived, parties, generation }
+                }
+                BarrierSignal::Released { parties, generation } => {
+                    EventKind::BarrierRelease { leader: chunk, parties, generation }
+                }
+            })
+        })
+        .await;
+}
+
+/// Reports a chunk future dropped before it finished. Cancellation in Rust is
+/// the absence of polling, so the only place to see it is the drop.
+struct CancelNotice<'r, 'a> {
+    run: &'r Run<'a>,
+    chunk: usize,
+    phase: Phase,
+    waiting: bool,
+    armed: bool,
+}
+
+impl Drop for CancelNotice<'_, '_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let (chunk, phase, waiting) = (self.chunk, self.phase, self.waiting);
+            self.run.emit(EventKind::ChunkCancelled { chunk, phase, waiting });
+        }
+    }
+}
+
+/// The `k` best scores, best first; ties go to the lower chunk index.
+///
+/// ```
+/// use rag_phase_sync::pipeline::top_k;
+/// let top = top_k(&[0.2, 0.9, 0.5, 0.9], 3);
+/// let chunks: Vec<usize> = top.iter().map(|s| s.chunk).collect();
+/// assert_eq!(chunks, [1, 3, 2]);
+/// ```
+pub fn top_k(scores: &[f64], k: usize) -> Vec<Scored> {
+    let mut ranked: Vec<Scored> =
+        scores.iter().enumerate().map(|(chunk, &score)| Scored { chunk, score }).collect();
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk.cmp(&b.chunk)));
+    ranked.truncate(k);
+    ranked
+}

@@ -1,0 +1,78 @@
+//! The seam between the pipeline and a clock: sleeping and reading time.
+//!
+//! In the browser, sleeps are gloo-timers futures (a `setTimeout` cleared when
+//! the future is dropped) and time is `performance.now()`. Natively they are
+//! tokio's, so the `verify` example runs on wall-clock time and tests run on
+//! tokio's paused clock: instant and deterministic.
+
+use std::time::Duration;
+
+/// Suspends the calling future for `ms` milliseconds; dropping it cancels the timer.
+///
+/// A zero sleep returns at once instead of yielding to a timer, so a run with
+/// all latencies zero costs no timer per chunk.
+pub async fn sleep_ms(ms: f64) {
+    if ms > 0.0 {
+        imp::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
+    }
+}
+
+/// Measures milliseconds since it was started.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch {
+    start: imp::Instant,
+}
+
+impl Stopwatch {
+    /// A stopwatch reading zero now.
+    pub fn start() -> Stopwatch {
+        Stopwatch { start: imp::now() }
+    }
+
+    /// Milliseconds since [`Stopwatch::start`].
+    pub fn elapsed_ms(&self) -> f64 {
+        imp::millis_between(self.start, imp::now())
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    use std::time::Duration;
+
+    pub type Instant = f64;
+
+    pub async fn sleep(duration: Duration) {
+        gloo_timers::future::sleep(duration).await;
+    }
+
+    /// `performance.now()` where there is a window, else `Date.now()`.
+    pub fn now() -> Instant {
+        web_sys::window()
+            .and_then(|window| window.performance())
+            .map(|performance| performance.now())
+            .unwrap_or_else(web_sys::js_sys::Date::now)
+    }
+
+    pub fn millis_between(start: Instant, end: Instant) -> f64 {
+        end - start
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    use std::time::Duration;
+
+    pub type Instant = tokio::time::Instant;
+
+    pub async fn sleep(duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+
+    pub fn now() -> Instant {
+        tokio::time::Instant::now()
+    }
+
+    pub fn millis_between(start: Instant, end: Instant) -> f64 {
+        (end - start).as_secs_f64() * 1000.0
+    }
+}

@@ -1,0 +1,297 @@
+//! The JS API, and the only file with `#[wasm_bindgen]`: it turns JS options
+//! into a [`RunConfig`], events into plain objects, and the run into a Promise.
+//! Every check of a value's *range* lives in `config.rs`; this file only
+//! checks that JS handed over the right *type*.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+use web_sys::js_sys::{Array, Error, Function, Object, Reflect, JSON};
+
+use crate::config::{self, ConfigError, Limit, RunConfig};
+use crate::event::{chunk_id, Event, EventKind, Scored};
+use crate::pipeline::{rag_pipeline, PipelineError};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** Options for runPipeline; every field is optional. */
+export interface RunOptions {
+  /** How many chunks run concurrently: an integer from 1 to 100000 (default 6). */
+  chunks?: number;
+  /** The question to score against (default "What is retrieval augmented generation?"). */
+  query?: string;
+  /** Replays a run: an integer from 0 to 2^53 - 1 (default: a random one, reported back). */
+  seed?: number;
+  /** Phase 1 latency bounds [min, max] in ms, 0 <= min <= max <= 60000 (default [100, 300]). */
+  embedMs?: [number, number];
+  /** Phase 2 latency in ms, 0 to 60000 (default 50). */
+  scoreMs?: number;
+  /** Multiplies every latency: 10 is ten times slower, 0 to 1000 (default 1). */
+  timeScale?: number;
+  /** Index of a chunk that fails at the end of Phase 1 (default: none fails). */
+  failChunk?: number;
+}
+
+/** One state change of a run; which fields are present depends on `type`. */
+export interface PipelineEvent {
+  type: "run-start" | "phase-start" | "phase-complete" | "barrier-arrive" | "barrier-release"
+      | "chunk-failed" | "chunk-cancelled" | "top" | "answer-start" | "answer" | "run-end";
+  /** The run's id. */
+  run: number;
+  /** Milliseconds since the run started. */
+  t: number;
+  /** The seed's log line for this event, where it prints one. */
+  line?: string;
+  chunk?: number;
+  id?: string;
+  phase?: "embed" | "score" | "answer";
+  plannedMs?: number;
+  score?: number;
+  arrived?: number;
+  parties?: number;
+  generation?: number;
+  leader?: number;
+  leaderId?: string;
+  waiting?: boolean;
+  message?: string;
+  top?: { chunk: number; id: string; score: number }[];
+  from?: number;
+  text?: string;
+  chunks?: number;
+  seed?: number;
+  query?: string;
+  makespanMs?: number;
+  error?: string;
+}
+
+/** What a finished run resolves to. */
+export interface RunResult {
+  answer: string;
+  top: { chunk: number; id: string; score: number }[];
+  makespanMs: number;
+  seed: number;
+  runId: number;
+}
+"#;
+
+/// Runs the pipeline; resolves to `{ answer, top, makespanMs, seed, runId }`.
+///
+/// `onEvent` receives every event as a plain object, synchronously, as it
+/// happens. Bad options reject with an `Error` naming the field and its
+/// accepted range (and carrying it as `error.field`); a failed chunk rejects
+/// with an `Error` naming the chunk and phase. If `onEvent` throws, the run
+/// still completes and the promise rejects with the first thrown value.
+#[wasm_bindgen(js_name = runPipeline, unchecked_return_type = "RunResult")]
+pub async fn run_pipeline(
+    #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: JsValue,
+    #[wasm_bindgen(js_name = onEvent, unchecked_optional_param_type = "(event: PipelineEvent) => void")]
+    on_event: JsValue,
+) -> Result<JsValue, JsValue> {
+    let config = parse_options(&options).map_err(config_error)?;
+    let sink = JsSink::new(on_event).map_err(config_error)?;
+    let result = rag_pipeline(&config, &|event: &Event| sink.emit(event)).await;
+    if let Some(thrown) = sink.thrown.into_inner() {
+        return Err(thrown);
+    }
+    let outcome = result.map_err(|error| match error {
+        PipelineError::Config(error) => config_error(error),
+        PipelineError::Chunk(error) => {
+            let js = Error::new(&error.to_string());
+            set(&js, "chunk", error.chunk as f64);
+            set(&js, "phase", error.phase.name());
+            js.into()
+        }
+    })?;
+    let result = Object::new();
+    set(&result, "answer", outcome.answer.as_str());
+    set(&result, "top", top_to_js(&outcome.top));
+    set(&result, "makespanMs", outcome.makespan_ms);
+    set(&result, "seed", outcome.seed as f64);
+    set(&result, "runId", outcome.run);
+    Ok(result.into())
+}
+
+/// The option names `runPipeline` accepts; anything else is a typo worth an error.
+const OPTION_NAMES: [&str; 7] = ["chunks", "query", "seed", "embedMs", "scoreMs", "timeScale", "failChunk"];
+
+fn parse_options(options: &JsValue) -> Result<RunConfig, ConfigError> {
+    let mut config = RunConfig::default();
+    if options.is_undefined() || options.is_null() {
+        return Ok(config);
+    }
+    if !options.is_object() || Array::is_array(options) || options.is_function() {
+        return Err(ConfigError::new("options", "must be an object", describe(options)));
+    }
+    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !OPTION_NAMES.contains(&key.as_str()) {
+            let expected = format!("has no option {key:?}; accepted: {}", OPTION_NAMES.join(", "));
+            return Err(ConfigError::new("options", expected, describe(options)));
+        }
+    }
+    if let Some(chunks) = number(options, &config::CHUNKS)? {
+        config.chunks = chunks as usize;
+    }
+    let query = get(options, config::QUERY_CHARS.field);
+    if !query.is_undefined() {
+        let expected = "must be a string";
+        config.query =
+            query.as_string().ok_or_else(|| ConfigError::new("query", expected, describe(&query)))?;
+    }
+    if let Some(seed) = number(options, &config::SEED)? {
+        config.seed = Some(seed as u64);
+    }
+    let embed_ms = get(options, config::EMBED_MS.field);
+    if !embed_ms.is_undefined() {
+        let pair =
+            Array::is_array(&embed_ms).then(|| Array::from(&embed_ms)).filter(|pair| pair.length() == 2);
+        let bounds = pair.and_then(|pair| Some((pair.get(0).as_f64()?, pair.get(1).as_f64()?)));
+        let expected = || format!("must be [min, max], each {}", config::EMBED_MS.describe());
+        config.embed_ms =
+            bounds.ok_or_else(|| ConfigError::new("embedMs", expected(), describe(&embed_ms)))?;
+    }
+    if let Some(score_ms) = number(options, &config::SCORE_MS)? {
+        config.score_ms = score_ms;
+    }
+    if let Some(time_scale) = number(options, &config::TIME_SCALE)? {
+        config.time_scale = time_scale;
+    }
+    if let Some(chunk) = number(options, &config::FAIL_CHUNK)? {
+        config.fail_chunk = Some(chunk as usize);
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+/// Reads option `limit.field`: absent is `None`; anything but an in-range number is an error.
+fn number(options: &JsValue, limit: &Limit) -> Result<Option<f64>, ConfigError> {
+    let value = get(options, limit.field);
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    let number = value.as_f64().ok_or_else(|| limit.error(describe(&value)))?;
+    limit.check(number).map(Some)
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Sets `key` on a plain object we created; that cannot fail, so the result is ignored.
+fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), &value.into());
+}
+
+/// How a JS value reads in an error message: JSON where possible, else its type.
+fn describe(value: &JsValue) -> String {
+    let text = JSON::stringify(value).ok().and_then(|json| json.as_string());
+    let text = text.unwrap_or_else(|| value.js_typeof().as_string().unwrap_or_default());
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// A JS `Error` whose message names the field and its range, with `error.field` set.
+fn config_error(error: ConfigError) -> JsValue {
+    let js = Error::new(&error.to_string());
+    set(&js, "field", error.field);
+    js.into()
+}
+
+/// Sends events to a JS callback, remembering the first value it throws.
+struct JsSink {
+    callback: Option<Function>,
+    thrown: RefCell<Option<JsValue>>,
+}
+
+impl JsSink {
+    fn new(on_event: JsValue) -> Result<Self, ConfigError> {
+        let callback = match on_event.dyn_into::<Function>() {
+            Ok(callback) => Some(callback),
+            Err(other) if other.is_undefined() || other.is_null() => None,
+            Err(other) => return Err(ConfigError::new("onEvent", "must be a function", describe(&other))),
+        };
+        Ok(JsSink { callback, thrown: RefCell::new(None) })
+    }
+
+    fn emit(&self, event: &Event) {
+        let Some(callback) = &self.callback else { return };
+        if let Err(thrown) = callback.call1(&JsValue::NULL, &event_to_js(event)) {
+            self.thrown.borrow_mut().get_or_insert(thrown);
+        }
+    }
+}
+
+fn top_to_js(top: &[Scored]) -> Array {
+    top.iter()
+        .map(|scored| {
+            let entry = Object::new();
+            set(&entry, "chunk", scored.chunk as f64);
+            set(&entry, "id", chunk_id(scored.chunk));
+            set(&entry, "score", scored.score);
+            JsValue::from(entry)
+        })
+        .collect()
+}
+
+/// An event as a plain object: `{ type, run, t, line?, chunk?, id?, ... }`.
+fn event_to_js(event: &Event) -> Object {
+    let js = Object::new();
+    set(&js, "type", event.kind.name());
+    set(&js, "run", event.run);
+    set(&js, "t", event.t_ms);
+    if let Some(line) = event.log_line() {
+        set(&js, "line", line);
+    }
+    if let Some(chunk) = event.kind.chunk() {
+        set(&js, "chunk", chunk as f64);
+        set(&js, "id", chunk_id(chunk));
+    }
+    match &event.kind {
+        EventKind::RunStart { chunks, seed, query } => {
+            set(&js, "chunks", *chunks as f64);
+            set(&js, "seed", *seed as f64);
+            set(&js, "query", query.as_str());
+        }
+        EventKind::PhaseStart { phase, planned_ms, .. } => {
+            set(&js, "phase", phase.name());
+            set(&js, "plannedMs", *planned_ms);
+        }
+        EventKind::PhaseComplete { phase, score, .. } => {
+            set(&js, "phase", phase.name());
+            if let Some(score) = score {
+                set(&js, "score", *score);
+            }
+        }
+        EventKind::BarrierArrive { arrived, parties, generation, .. } => {
+            set(&js, "arrived", *arrived as f64);
+            set(&js, "parties", *parties as f64);
+            set(&js, "generation", *generation as f64);
+        }
+        EventKind::BarrierRelease { leader, parties, generation } => {
+            set(&js, "leader", *leader as f64);
+            set(&js, "leaderId", chunk_id(*leader));
+            set(&js, "parties", *parties as f64);
+            set(&js, "generation", *generation as f64);
+        }
+        EventKind::ChunkFailed { phase, message, .. } => {
+            set(&js, "phase", phase.name());
+            set(&js, "message", message.as_str());
+        }
+        EventKind::ChunkCancelled { phase, waiting, .. } => {
+            set(&js, "phase", phase.name());
+            set(&js, "waiting", *waiting);
+        }
+        EventKind::TopChunks { top } => set(&js, "top", top_to_js(top)),
+        EventKind::AnswerStart { from } => set(&js, "from", *from as f64),
+        EventKind::Answer { text } => set(&js, "text", text.as_str()),
+        EventKind::RunEnd { makespan_ms, error } => {
+            set(&js, "makespanMs", *makespan_ms);
+            if let Some(error) = error {
+                set(&js, "error", error.as_str());
+            }
+        }
+    }
+    js
+}

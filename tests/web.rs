@@ -1,0 +1,152 @@
+//! The pipeline on real gloo timers in headless Chromium
+//! (`wasm-pack test --headless --chrome`), and the JS API's bad-input errors.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::cell::RefCell;
+
+use common::assert_run_invariants;
+use rag_phase_sync::web::run_pipeline;
+use rag_phase_sync::{rag_pipeline, Event, EventKind, Phase, RunConfig};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::js_sys::{Array, Error, Function, Object, Reflect, JSON};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// How late a browser timer may fire: generous, yet far below what running
+/// the chunks one after another would cost (about six times the makespan).
+const TIMER_SLACK_MS: f64 = 100.0;
+
+async fn run(config: &RunConfig) -> (rag_phase_sync::Outcome, Vec<Event>) {
+    let events = RefCell::new(Vec::new());
+    let outcome =
+        rag_pipeline(config, &|event: &Event| events.borrow_mut().push(event.clone())).await.unwrap();
+    (outcome, events.into_inner())
+}
+
+fn planned(events: &[Event], phase: Phase) -> Vec<f64> {
+    let planned = events.iter().filter_map(|event| match event.kind {
+        EventKind::PhaseStart { phase: p, planned_ms, .. } if p == phase => Some(planned_ms),
+        _ => None,
+    });
+    planned.collect()
+}
+
+#[wasm_bindgen_test]
+async fn phases_never_overlap_on_real_timers() {
+    for seed in [1, 2, 3] {
+        let (outcome, events) = run(&RunConfig { seed: Some(seed), ..RunConfig::default() }).await;
+        assert_run_invariants(&events, 6);
+        let slowest = planned(&events, Phase::Embed).into_iter().fold(0.0, f64::max) + 50.0;
+        let makespan = outcome.makespan_ms;
+        assert!(makespan >= slowest - 1.0, "makespan {makespan} below the slowest chunk's {slowest}");
+        assert!(makespan <= slowest + TIMER_SLACK_MS, "makespan {makespan} vs slowest chunk {slowest}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_same_seed_draws_the_same_latencies_and_scores() {
+    let config = RunConfig { seed: Some(77), embed_ms: (5.0, 40.0), score_ms: 5.0, ..RunConfig::default() };
+    let (first, first_events) = run(&config).await;
+    let (second, second_events) = run(&config).await;
+    assert_eq!(planned(&first_events, Phase::Embed), planned(&second_events, Phase::Embed));
+    assert_eq!(first.top, second.top);
+    assert_eq!(first.answer, second.answer);
+}
+
+/// Calls the exported `runPipeline` with JS `options`; returns its rejection.
+async fn rejection(options: &str) -> Error {
+    let options = JSON::parse(options).unwrap();
+    let error = run_pipeline(options, JsValue::UNDEFINED).await.expect_err("should reject");
+    error.dyn_into::<Error>().expect("rejects with a JS Error")
+}
+
+#[wasm_bindgen_test]
+async fn bad_options_reject_with_an_error_naming_the_field_and_range() {
+    let cases = [
+        (r#"{"chunks": 0}"#, "chunks", "chunks must be an integer from 1 to 100000 (got 0)"),
+        (r#"{"chunks": -3}"#, "chunks", "chunks must be an integer from 1 to 100000 (got -3)"),
+        (r#"{"chunks": 2.5}"#, "chunks", "chunks must be an integer from 1 to 100000 (got 2.5)"),
+        (r#"{"chunks": "six"}"#, "chunks", r#"chunks must be an integer from 1 to 100000 (got "six")"#),
+        (r#"{"chunks": 100001}"#, "chunks", "chunks must be an integer from 1 to 100000 (got 100001)"),
+        (r#"{"embedMs": [300, 100]}"#, "embedMs", "embedMs must be [min, max] with min <= max"),
+        (r#"{"embedMs": [-5, 100]}"#, "embedMs", "embedMs must be a number from 0 to 60000 ms (got -5)"),
+        (r#"{"embedMs": 100}"#, "embedMs", "embedMs must be [min, max], each a number from 0 to 60000 ms"),
+        (r#"{"scoreMs": null}"#, "scoreMs", "scoreMs must be a number from 0 to 60000 ms (got null)"),
+        (r#"{"timeScale": -1}"#, "timeScale", "timeScale must be a number from 0 to 1000 (got -1)"),
+        (r#"{"seed": 1.5}"#, "seed", "seed must be an integer from 0 to 9007199254740991 (got 1.5)"),
+        (r#"{"query": 42}"#, "query", "query must be a string (got 42)"),
+        (r#"{"failChunk": 6}"#, "failChunk", "failChunk must be a chunk index from 0 to 5 (got 6)"),
+        (r#"{"chunk": 6}"#, "options", r#"options has no option "chunk"; accepted: chunks,"#),
+        (r#"[1, 2]"#, "options", "options must be an object"),
+    ];
+    for (options, field, message) in cases {
+        let error = rejection(options).await;
+        let text = String::from(error.message());
+        assert!(text.starts_with(message), "{options}: {text:?} should start with {message:?}");
+        assert_eq!(Reflect::get(&error, &"field".into()).unwrap(), field, "{options}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn non_finite_numbers_are_rejected() {
+    for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let options = Object::new();
+        Reflect::set(&options, &"scoreMs".into(), &value.into()).unwrap();
+        let error = run_pipeline(options.into(), JsValue::UNDEFINED).await.unwrap_err();
+        let text = String::from(error.dyn_into::<Error>().unwrap().message());
+        assert!(text.starts_with("scoreMs must be a number from 0 to 60000 ms"), "{text}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn events_stream_to_the_callback_as_plain_objects() {
+    let seen = Array::new();
+    let push = Function::new_with_args("event", "this.push(event)").bind0(&seen);
+    let options = JSON::parse(r#"{"chunks": 4, "seed": 5, "embedMs": [1, 20], "scoreMs": 1}"#).unwrap();
+    let result = run_pipeline(options, push.into()).await.unwrap();
+    let types: Vec<String> =
+        seen.iter().map(|event| Reflect::get(&event, &"type".into()).unwrap().as_string().unwrap()).collect();
+    assert_eq!(types.first().map(String::as_str), Some("run-start"));
+    assert_eq!(types.last().map(String::as_str), Some("run-end"));
+    assert_eq!(types.iter().filter(|t| *t == "barrier-release").count(), 2);
+    let lines: Vec<String> =
+        seen.iter().filter_map(|event| Reflect::get(&event, &"line".into()).unwrap().as_string()).collect();
+    assert_eq!(lines[9], "Generating answer from top 3 chunks...");
+    let answer = Reflect::get(&result, &"answer".into()).unwrap().as_string().unwrap();
+    assert_eq!(lines.last().unwrap(), &format!("Final answer: {answer}"));
+    assert_eq!(Reflect::get(&result, &"seed".into()).unwrap(), 5);
+    let top = Array::from(&Reflect::get(&result, &"top".into()).unwrap());
+    assert_eq!(top.length(), 3);
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_chunk_rejects_naming_chunk_and_phase_and_ends_every_lane() {
+    let seen = Array::new();
+    let push = Function::new_with_args("event", "this.push(event)").bind0(&seen);
+    let options = JSON::parse(r#"{"chunks": 5, "seed": 2, "embedMs": [1, 30], "failChunk": 3}"#).unwrap();
+    let error = run_pipeline(options, push.into()).await.unwrap_err().dyn_into::<Error>().unwrap();
+    let text = String::from(error.message());
+    assert!(text.starts_with("chunk-3 failed in Phase 1 (embed)"), "{text}");
+    let ended = seen
+        .iter()
+        .filter(|event| {
+            let kind = Reflect::get(event, &"type".into()).unwrap();
+            kind == "chunk-failed" || kind == "chunk-cancelled"
+        })
+        .count();
+    assert_eq!(ended, 5, "every chunk ends failed or cancelled");
+}
+
+#[wasm_bindgen_test]
+async fn an_event_callback_that_throws_rejects_the_run_with_its_error() {
+    let throws = Function::new_with_args("event", "if (event.type === 'top') throw new Error('boom')");
+    let options = JSON::parse(r#"{"chunks": 3, "seed": 1, "embedMs": [0, 5], "scoreMs": 0}"#).unwrap();
+    let error = run_pipeline(options, throws.into()).await.unwrap_err().dyn_into::<Error>().unwrap();
+    assert_eq!(String::from(error.message()), "boom");
+    let not_a_function = run_pipeline(JsValue::UNDEFINED, JsValue::from(3)).await.unwrap_err();
+    let text = String::from(not_a_function.dyn_into::<Error>().unwrap().message());
+    assert_eq!(text, "onEvent must be a function (got 3)");
+}
