@@ -1,0 +1,40 @@
+# The two commands a newcomer needs:
+#   make serve   builds the WASM module and serves the demo on http://127.0.0.1:8080
+#   make test    runs every test: native, headless Chromium, and the page end to end
+# Both install what is missing first (scripts/ensure-tools.sh).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+PORT ?= 8080
+
+.PHONY: serve test build lint native-test browser-test e2e verify tools
+
+serve: build
+	node scripts/serve.mjs --port $(PORT)
+
+test: tools lint native-test browser-test build e2e
+
+tools:
+	scripts/ensure-tools.sh test
+
+build:
+	scripts/ensure-tools.sh build
+	wasm-pack build --release --target web
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+native-test:
+	cargo test
+
+browser-test:
+	wasm-pack test --headless --chrome
+
+e2e:
+	cd tests/e2e && npm test
+
+verify:
+	cargo run --example verify

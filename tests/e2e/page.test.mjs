@@ -1,0 +1,136 @@
+// The demo page end to end: served on loopback, driven in Debian's Chromium by
+// playwright-core (which never downloads a browser of its own). Needs pkg/
+// from `wasm-pack build --target web`; `make test` builds it first.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { ROOT, startServer } from "../../scripts/serve.mjs";
+
+const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
+const executablePath = process.env.CHROMIUM ?? execFileSync("which", ["chromium"]).toString().trim();
+// As root in a sandbox with no internet: no setuid sandbox, no background traffic.
+const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync"];
+
+let server, browser, page;
+const problems = [];
+
+before(async () => {
+  assert.ok(existsSync(`${ROOT}/pkg/rag_phase_sync.js`), "pkg/ is missing: run `make build` first");
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const served = await startServer({ port: 0 });
+  server = served.server;
+  browser = await chromium.launch({ executablePath, args });
+  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(served.url);
+  await page.waitForSelector("#run:not([disabled])");
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const logLines = () => page.$$eval("#log li", (items) => items.map((item) => item.textContent));
+
+async function runWith(fields) {
+  for (const [name, value] of Object.entries(fields)) {
+    const selector = `[name=${name}]`;
+    if (name === "timeScale") await page.selectOption(selector, value);
+    else await page.fill(selector, value);
+  }
+  await page.click("#run");
+  await page.waitForSelector("#run:not([disabled])", { timeout: 30_000 });
+}
+
+test("a run prints the seed's lines in phase order and shows the answer", async () => {
+  await runWith({ chunks: "6", seed: "42", timeScale: "1", failChunk: "" });
+  const lines = await logLines();
+  assert.equal(lines.length, 15, lines.join("\n"));
+  lines.slice(0, 6).forEach((line) => assert.match(line, /^Phase 1 complete: chunk-[0-5]$/));
+  lines.slice(6, 12).forEach((line) => assert.match(line, /^Phase 2 complete: chunk-[0-5] score=\d\.\d\d$/));
+  assert.match(lines[12], /^Top 3 chunks: \['chunk-\d', 'chunk-\d', 'chunk-\d'\]$/);
+  assert.equal(lines[13], "Generating answer from top 3 chunks...");
+  assert.match(lines[14], /^Final answer: \S/);
+
+  // Every chunk id appears once per phase.
+  const ids = (from, to) => lines.slice(from, to).map((line) => line.match(/chunk-\d/)[0]).sort();
+  const all = ["chunk-0", "chunk-1", "chunk-2", "chunk-3", "chunk-4", "chunk-5"];
+  assert.deepEqual(ids(0, 6), all);
+  assert.deepEqual(ids(6, 12), all);
+
+  // The answer panel shows the same answer and the same top 3, best first.
+  const answer = await page.textContent("#answer p");
+  assert.equal(`Final answer: ${answer}`, lines[14]);
+  const top = await page.$$eval("#answer ol code", (codes) => codes.map((code) => code.textContent));
+  assert.equal(lines[12], `Top 3 chunks: [${top.map((id) => `'${id}'`).join(", ")}]`);
+
+  // The lanes: six finished lanes, two barrier releases, three ranked chunks.
+  assert.equal(await page.locator(".lane").count(), 6);
+  assert.equal(await page.locator(".releases .release").count(), 2);
+  assert.equal(await page.locator(".lane .rank").count(), 3);
+  const statuses = await page.$$eval(".lane .status", (items) => items.map((item) => item.textContent));
+  statuses.forEach((status) => assert.match(status, /^score \d\.\d\d ✓$/));
+  await page.screenshot({ path: `${ARTIFACTS}page.png`, fullPage: true });
+});
+
+test("the same seed replays the same scores and answer", async () => {
+  const first = await logLines();
+  await runWith({ seed: "42" });
+  const scores = (lines) => lines.filter((line) => line.includes("score=")).sort();
+  const again = await logLines();
+  assert.deepEqual(scores(again), scores(first));
+  assert.equal(again.at(-1), first.at(-1));
+});
+
+test("bad input names the field and its range, and the page keeps working", async () => {
+  await runWith({ chunks: "0" });
+  assert.equal(await page.isVisible("#error"), true);
+  assert.equal(await page.textContent("#error"), "chunks must be an integer from 1 to 100000 (got 0)");
+  assert.equal(await page.getAttribute("[name=chunks]", "class"), "invalid");
+
+  await runWith({ chunks: "2.5" });
+  assert.match(await page.textContent("#error"), /^chunks must be an integer from 1 to 100000 \(got 2\.5\)$/);
+
+  await runWith({ chunks: "4", seed: "7" });
+  assert.equal(await page.isVisible("#error"), false);
+  assert.match((await logLines()).at(-1), /^Final answer: /);
+  assert.equal(await page.locator(".lane").count(), 4);
+});
+
+test("a failing chunk stops the group: its lane fails, every other lane is cancelled", async () => {
+  await runWith({ chunks: "6", seed: "3", failChunk: "2" });
+  assert.match(await page.textContent("#error"), /^chunk-2 failed in Phase 1 \(embed\)/);
+  const lines = await logLines();
+  assert.ok(lines.some((line) => line.startsWith("Phase 1 failed: chunk-2")), lines.join("\n"));
+  assert.equal(lines.filter((line) => line.startsWith("Cancelled: ")).length, 5);
+  assert.equal(await page.locator(".lane.failed").count(), 1);
+  assert.equal(await page.locator(".lane.cancelled").count(), 5);
+  assert.ok(!lines.some((line) => line.startsWith("Phase 2 complete")), "no chunk scored");
+  await page.screenshot({ path: `${ARTIFACTS}failure.png`, fullPage: true });
+  await runWith({ failChunk: "" });
+  assert.match((await logLines()).at(-1), /^Final answer: /);
+});
+
+test("runPipeline rejects bad options with an Error, straight from page script", async () => {
+  const [isError, message] = await page.evaluate(async () => {
+    const { runPipeline } = await import("/pkg/rag_phase_sync.js");
+    try {
+      await runPipeline({ embedMs: [300, 100] });
+      return [false, "resolved"];
+    } catch (error) {
+      return [error instanceof Error, error.message];
+    }
+  });
+  assert.equal(isError, true);
+  assert.match(message, /^embedMs must be \[min, max\] with min <= max/);
+});
+
+test("nothing was logged to the console as an error", () => {
+  assert.deepEqual(problems, []);
+});

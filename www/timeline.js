@@ -1,0 +1,205 @@
+// One lane per chunk on a shared time axis, drawn from pipeline events.
+// It decides nothing: every bar starts and ends where an event says so; the
+// only thing it adds is the growth of a bar that is still open, so a person
+// sees time pass between events.
+
+/** Lanes drawn at most; a bigger run shows its first lanes and says so. */
+export const MAX_LANES = 48;
+
+const el = (tag, className, text) => {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+};
+
+export class Timeline {
+  /** @param {HTMLElement} root where lanes go; @param {HTMLElement} note where "showing N of M" goes */
+  constructor(root, note) {
+    this.root = root;
+    this.note = note;
+    this.lanes = [];
+  }
+
+  /** Clears the board for a run of `chunks` chunks. */
+  reset(chunks) {
+    this.root.replaceChildren();
+    this.axisMs = 100;
+    this.segments = [];   // every bar: { node, start, end } (end null while open)
+    this.markers = [];    // every point in time: { node, t }
+    this.axis = el("div", "axis");
+    this.releases = el("div", "releases");
+    this.root.append(this.axis, this.releases);
+    this.lanes = [];
+    for (let chunk = 0; chunk < Math.min(chunks, MAX_LANES); chunk++) {
+      const row = el("div", "lane");
+      const name = el("div", "name", `chunk-${chunk}`);
+      const track = el("div", "track");
+      const status = el("div", "status", "queued");
+      row.append(name, track, status);
+      this.root.append(row);
+      this.lanes.push({ row, name, track, status, summary: "queued", open: null });
+    }
+    this.note.hidden = chunks <= MAX_LANES;
+    this.note.textContent = `Showing the first ${MAX_LANES} of ${chunks} chunks; the log and answer cover all of them.`;
+    this.drawAxis();
+  }
+
+  /** Applies one event from the pipeline. */
+  apply(event) {
+    const lane = this.lanes[event.chunk];
+    switch (event.type) {
+      case "phase-start":
+        this.stretch(event.t + event.plannedMs);
+        if (lane) {
+          this.close(lane, event.t);
+          this.open(lane, event.phase, event.t);
+          lane.status.textContent = event.phase === "embed" ? "embedding…" : "scoring…";
+        }
+        break;
+      case "phase-complete":
+        if (lane) {
+          this.close(lane, event.t);
+          lane.summary = event.phase === "score" ? `score ${event.score.toFixed(2)}` : "embedded";
+          lane.status.textContent = lane.summary;
+        }
+        break;
+      case "barrier-arrive":
+        if (lane) {
+          this.open(lane, "waiting", event.t);
+          lane.status.textContent = `${lane.summary} · waiting ${event.arrived}/${event.parties}`;
+        }
+        break;
+      case "barrier-release": {
+        for (const other of this.lanes) if (other.open?.kind === "waiting") this.close(other, event.t);
+        const line = el("div", "release");
+        line.append(el("span", "", `gen ${event.generation} released`));
+        this.releases.append(line);
+        this.markers.push({ node: line, t: event.t });
+        for (const each of this.lanes) each.status.textContent = `${each.summary}${event.generation === 1 ? " ✓" : ""}`;
+        break;
+      }
+      case "chunk-failed":
+      case "chunk-cancelled":
+        if (lane) {
+          this.close(lane, event.t);
+          const kind = event.type === "chunk-failed" ? "failed" : "cancelled";
+          const marker = el("div", `marker ${kind}`);
+          lane.track.append(marker);
+          this.markers.push({ node: marker, t: event.t });
+          lane.row.classList.add(kind);
+          lane.status.textContent = kind === "failed" ? "failed" : "cancelled";
+        }
+        break;
+      case "top":
+        event.top.forEach((entry, rank) => {
+          const top = this.lanes[entry.chunk];
+          if (!top) return;
+          top.row.classList.add("top");
+          top.name.append(el("span", "rank", String(rank + 1)));
+        });
+        break;
+      case "run-end":
+        for (const each of this.lanes) this.close(each, event.t);
+        this.axisMs = Math.max(event.t, 1);
+        this.layout();
+        break;
+    }
+    this.layout();
+  }
+
+  /** Grows open bars to `now` (ms since the run started); called every frame. */
+  tick(now) {
+    let open = false;
+    for (const segment of this.segments) if (segment.end === null) open = true;
+    if (!open) return;
+    this.stretch(now);
+    this.layout(now);
+  }
+
+  open(lane, kind, t) {
+    const node = el("div", `segment ${kind}`);
+    lane.track.append(node);
+    lane.open = { node, kind, start: t, end: null };
+    this.segments.push(lane.open);
+  }
+
+  close(lane, t) {
+    if (lane.open) lane.open.end = t;
+    lane.open = null;
+  }
+
+  /** Makes sure `t` fits on the axis, leaving headroom so it rescales rarely. */
+  stretch(t) {
+    if (t > this.axisMs) {
+      this.axisMs = t * 1.25;
+      this.drawAxis();
+    }
+  }
+
+  layout(now = 0) {
+    const percent = (t) => `${(100 * t) / this.axisMs}%`;
+    for (const { node, start, end } of this.segments) {
+      node.style.left = percent(start);
+      node.style.width = percent(Math.max((end ?? now) - start, 0));
+    }
+    for (const { node, t } of this.markers) node.style.left = percent(t);
+  }
+
+  drawAxis() {
+    const step = niceStep(this.axisMs / 6);
+    const ticks = [];
+    for (let t = 0; t <= this.axisMs; t += step) {
+      const tick = el("span", "", `${t} ms`);
+      tick.style.left = `${(100 * t) / this.axisMs}%`;
+      ticks.push(tick);
+    }
+    this.axis.replaceChildren(...ticks);
+  }
+}
+
+/** A round tick spacing (1, 2 or 5 times a power of ten) near `raw`. */
+function niceStep(raw) {
+  const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw);
+}
+
+/** The two barrier generations as meters: arrivals fill them, a release turns them green. */
+export class BarrierView {
+  constructor(root) {
+    this.root = root;
+  }
+
+  reset(parties) {
+    this.gates = [0, 1].map((generation) => {
+      const box = el("div", "barrier");
+      const title = el("div", "title", `Barrier, generation ${generation}`);
+      const meter = el("div", "meter");
+      const fill = el("div");
+      meter.append(fill);
+      const text = el("div", "muted", `0/${parties} arrived`);
+      box.append(title, meter, text);
+      return { box, fill, text };
+    });
+    this.root.replaceChildren(...this.gates.map((gate) => gate.box));
+  }
+
+  apply(event) {
+    const gate = this.gates?.[event.generation];
+    if (event.type === "barrier-arrive" && gate) {
+      gate.fill.style.width = `${(100 * event.arrived) / event.parties}%`;
+      gate.text.textContent = `${event.arrived}/${event.parties} arrived`;
+    } else if (event.type === "barrier-release" && gate) {
+      gate.box.classList.add("released");
+      gate.fill.style.width = "100%";
+      gate.text.textContent =
+        `released at ${event.t.toFixed(0)} ms by ${event.leaderId}, the last of ${event.parties} to arrive`;
+    } else if (event.type === "run-end" && event.error) {
+      for (const open of this.gates ?? []) {
+        if (open.box.classList.contains("released")) continue;
+        open.box.classList.add("broken");
+        open.text.textContent += ": never released, the group was cancelled";
+      }
+    }
+  }
+}
