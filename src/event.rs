@@ -52,6 +52,15 @@ pub struct Scored {
     pub score: f64,
 }
 
+/// How the chunks spent their time, summed over chunks: what the barrier costs.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ChunkTime {
+    /// Milliseconds inside Phase 1 and Phase 2.
+    pub working_ms: f64,
+    /// Milliseconds parked at the barrier, waiting for slower chunks.
+    pub waiting_ms: f64,
+}
+
 /// What happened; see [`Event`] for when and in which run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
@@ -76,8 +85,9 @@ pub enum EventKind {
     AnswerStart { from: usize },
     /// The final answer.
     Answer { text: String },
-    /// The run ended after `makespan_ms`; `error` says why it failed, if it did.
-    RunEnd { makespan_ms: f64, error: Option<String> },
+    /// The run ended after `makespan_ms`, its chunks having spent `chunk_time`;
+    /// `error` says why it failed, if it did.
+    RunEnd { makespan_ms: f64, chunk_time: ChunkTime, error: Option<String> },
 }
 
 /// One state change, stamped with its run and the time since that run began.

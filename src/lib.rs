@@ -37,5 +37,5 @@ pub mod runtime;
 pub mod web;
 
 pub use config::{ConfigError, RunConfig};
-pub use event::{Event, EventKind, EventSink, Phase, Scored};
+pub use event::{ChunkTime, Event, EventKind, EventSink, Phase, Scored};
 pub use pipeline::{process_chunk, rag_pipeline, ChunkError, Outcome, PipelineError};

@@ -6,15 +6,16 @@
 //! Phase 3 (generation 1). Phase 3 runs once, here, after the group is done:
 //! it needs every score, and no chunk future should own the whole corpus.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures::future::try_join_all;
 
 use crate::classic_barrier::{BarrierSignal, ClassicBarrier};
 use crate::config::{ConfigError, RunConfig};
-use crate::event::{chunk_id, Event, EventKind, EventSink, Phase, Scored};
+use crate::event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored};
 use crate::retrieval::placeholder::{self, Embedding, PlaceholderIndex};
 use crate::rng::{random_seed, Rng};
 use crate::runtime::{sleep_ms, Stopwatch};
@@ -101,6 +102,8 @@ pub struct Outcome {
     pub top: Vec<Scored>,
     /// Milliseconds from the run's start to its answer.
     pub makespan_ms: f64,
+    /// How the chunks spent their time: working, or waiting at the barrier.
+    pub chunk_time: ChunkTime,
 }
 
 /// One run's identity, clock, options and sink, shared by its chunk futures.
@@ -110,6 +113,7 @@ pub struct Run<'a> {
     config: &'a RunConfig,
     clock: Stopwatch,
     sink: &'a dyn EventSink,
+    chunk_time: Cell<ChunkTime>,
 }
 
 impl<'a> Run<'a> {
@@ -121,11 +125,37 @@ impl<'a> Run<'a> {
             config,
             clock: Stopwatch::start(),
             sink,
+            chunk_time: Cell::new(ChunkTime::default()),
         }
     }
 
     fn emit(&self, kind: EventKind) {
         self.sink.emit(&Event { run: self.id, t_ms: self.clock.elapsed_ms(), kind });
+    }
+
+    /// Awaits `work`, adding the time it took to the chunks' working time.
+    async fn working<F: Future>(&self, work: F) -> F::Output {
+        self.timed(work, |time| &mut time.working_ms).await
+    }
+
+    /// Awaits `wait`, adding the time it took to the chunks' waiting time.
+    async fn waiting<F: Future>(&self, wait: F) -> F::Output {
+        self.timed(wait, |time| &mut time.waiting_ms).await
+    }
+
+    async fn timed<F: Future>(&self, future: F, total: fn(&mut ChunkTime) -> &mut f64) -> F::Output {
+        let start = self.clock.elapsed_ms();
+        let output = future.await;
+        let mut time = self.chunk_time.get();
+        *total(&mut time) += self.clock.elapsed_ms() - start;
+        self.chunk_time.set(time);
+        output
+    }
+
+    fn end(&self, error: Option<String>) -> f64 {
+        let makespan_ms = self.clock.elapsed_ms();
+        self.emit(EventKind::RunEnd { makespan_ms, chunk_time: self.chunk_time.get(), error });
+        makespan_ms
     }
 
     /// Chunk `chunk`'s own random stream (see `rng.rs` for why per chunk).
@@ -154,7 +184,7 @@ pub async fn rag_pipeline(config: &RunConfig, sink: &dyn EventSink) -> Result<Ou
     // try_join_all is the structured group: when one chunk fails it returns
     // that error and drops every sibling, which cancels their timers.
     if let Err(error) = try_join_all(group).await {
-        run.emit(EventKind::RunEnd { makespan_ms: run.clock.elapsed_ms(), error: Some(error.to_string()) });
+        run.end(Some(error.to_string()));
         return Err(PipelineError::Chunk(error));
     }
 
@@ -165,9 +195,8 @@ pub async fn rag_pipeline(config: &RunConfig, sink: &dyn EventSink) -> Result<Ou
     let ids: Vec<String> = top.iter().map(|scored| chunk_id(scored.chunk)).collect();
     let answer = placeholder::answer(&config.query, &ids);
     run.emit(EventKind::Answer { text: answer.clone() });
-    let makespan_ms = run.clock.elapsed_ms();
-    run.emit(EventKind::RunEnd { makespan_ms, error: None });
-    Ok(Outcome { run: run.id, seed: run.seed, answer, top, makespan_ms })
+    let makespan_ms = run.end(None);
+    Ok(Outcome { run: run.id, seed: run.seed, answer, top, makespan_ms, chunk_time: run.chunk_time.get() })
 }
 
 /// One chunk's life: Phase 1, the barrier, Phase 2, the same barrier again.
@@ -185,7 +214,7 @@ pub async fn process_chunk(
     let (low, high) = run.config.embed_ms;
     let planned_ms = rng.uniform(low, high) * scale;
     run.emit(EventKind::PhaseStart { chunk, phase: Phase::Embed, planned_ms });
-    sleep_ms(planned_ms).await;
+    run.working(sleep_ms(planned_ms)).await;
     if run.config.fail_chunk == Some(chunk) {
         cancel_notice.armed = false;
         let error = ChunkError { chunk, phase: Phase::Embed, message: "injected failure (failChunk)".into() };
@@ -196,14 +225,14 @@ pub async fn process_chunk(
     run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Embed, score: None });
 
     cancel_notice.waiting = true;
-    arrive_and_wait(chunk, barrier, run).await;
+    run.waiting(arrive_and_wait(chunk, barrier, run)).await;
 
     // Phase 2: score, reading corpus statistics that exist only now.
     cancel_notice.phase = Phase::Score;
     cancel_notice.waiting = false;
     let planned_ms = run.config.score_ms * scale;
     run.emit(EventKind::PhaseStart { chunk, phase: Phase::Score, planned_ms });
-    sleep_ms(planned_ms).await;
+    run.working(sleep_ms(planned_ms)).await;
     let score = {
         let mut state = state.borrow_mut();
         let score = state.index.score(chunk, &state.query);
@@ -213,7 +242,7 @@ pub async fn process_chunk(
     run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Score, score });
 
     cancel_notice.waiting = true;
-    arrive_and_wait(chunk, barrier, run).await;
+    run.waiting(arrive_and_wait(chunk, barrier, run)).await;
     cancel_notice.armed = false;
     Ok(())
 }

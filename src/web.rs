@@ -61,6 +61,10 @@ export interface PipelineEvent {
   seed?: number;
   query?: string;
   makespanMs?: number;
+  /** On run-end: milliseconds the chunks spent in phases, summed over chunks. */
+  workingMs?: number;
+  /** On run-end: milliseconds the chunks spent parked at the barrier, summed over chunks. */
+  waitingMs?: number;
   error?: string;
 }
 
@@ -69,12 +73,16 @@ export interface RunResult {
   answer: string;
   top: { chunk: number; id: string; score: number }[];
   makespanMs: number;
+  /** Milliseconds the chunks spent in phases, summed over chunks. */
+  workingMs: number;
+  /** Milliseconds the chunks spent parked at the barrier, summed over chunks: the barrier's cost. */
+  waitingMs: number;
   seed: number;
   runId: number;
 }
 "#;
 
-/// Runs the pipeline; resolves to `{ answer, top, makespanMs, seed, runId }`.
+/// Runs the pipeline; resolves to `{ answer, top, makespanMs, workingMs, waitingMs, seed, runId }`.
 ///
 /// `onEvent` receives every event as a plain object, synchronously, as it
 /// happens. Bad options reject with an `Error` naming the field and its
@@ -106,6 +114,8 @@ pub async fn run_pipeline(
     set(&result, "answer", outcome.answer.as_str());
     set(&result, "top", top_to_js(&outcome.top));
     set(&result, "makespanMs", outcome.makespan_ms);
+    set(&result, "workingMs", outcome.chunk_time.working_ms);
+    set(&result, "waitingMs", outcome.chunk_time.waiting_ms);
     set(&result, "seed", outcome.seed as f64);
     set(&result, "runId", outcome.run);
     Ok(result.into())
@@ -286,8 +296,10 @@ fn event_to_js(event: &Event) -> Object {
         EventKind::TopChunks { top } => set(&js, "top", top_to_js(top)),
         EventKind::AnswerStart { from } => set(&js, "from", *from as f64),
         EventKind::Answer { text } => set(&js, "text", text.as_str()),
-        EventKind::RunEnd { makespan_ms, error } => {
+        EventKind::RunEnd { makespan_ms, chunk_time, error } => {
             set(&js, "makespanMs", *makespan_ms);
+            set(&js, "workingMs", chunk_time.working_ms);
+            set(&js, "waitingMs", chunk_time.waiting_ms);
             if let Some(error) = error {
                 set(&js, "error", error.as_str());
             }

@@ -62,6 +62,28 @@ async fn makespan_is_the_slowest_embed_plus_the_score() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_barrier_cost_is_the_wait_for_the_slowest_chunk() {
+    let (result, events) = run(&seeded(8)).await;
+    let outcome = result.unwrap();
+    let embeds: Vec<f64> = events
+        .iter()
+        .filter_map(|event| match event.kind {
+            EventKind::PhaseStart { phase: Phase::Embed, planned_ms, .. } => Some(planned_ms),
+            _ => None,
+        })
+        .collect();
+    let slowest = embeds.iter().cloned().fold(0.0, f64::max);
+    let expected_wait: f64 = embeds.iter().map(|embed| slowest - embed).sum();
+    let time = outcome.chunk_time;
+    // Six chunks, each alive for the whole run: working or waiting, never idle.
+    let tolerance = 6.0 * 2.0;
+    assert!((time.working_ms + time.waiting_ms - 6.0 * outcome.makespan_ms).abs() <= tolerance, "{time:?}");
+    assert!((time.waiting_ms - expected_wait).abs() <= tolerance, "{time:?} vs {expected_wait}");
+    let EventKind::RunEnd { chunk_time, .. } = events.last().unwrap().kind else { panic!() };
+    assert_eq!(chunk_time, time);
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_log_prints_the_seeds_lines_in_order() {
     let (result, events) = run(&seeded(3)).await;
     let outcome = result.unwrap();

@@ -26,7 +26,8 @@ function readOptions() {
   const options = {};
   const number = (name) => {
     const text = String(data.get(name) ?? "").trim();
-    if (text !== "") options[name] = Number(text);
+    // Text that is not a number goes to Rust as typed, so its error quotes it.
+    if (text !== "") options[name] = Number.isNaN(Number(text)) ? text : Number(text);
   };
   number("chunks");
   number("seed");
@@ -36,27 +37,36 @@ function readOptions() {
   return options;
 }
 
-function logLine(event) {
-  if (!event.line) return;
-  if (logList.childElementCount >= MAX_LOG_LINES) {
-    if (logList.childElementCount === MAX_LOG_LINES) logList.append(Object.assign(document.createElement("li"), {
-      textContent: "… (later lines not shown)", className: "cancelled",
-    }));
-    if (event.type !== "answer" && event.type !== "top") return;
-  }
+const LOG_CLASSES = {
+  top: "answer", "answer-start": "answer", answer: "answer",
+  "chunk-failed": "failed", "chunk-cancelled": "cancelled", "run-end": "failed",
+};
+let hiddenLines = 0;
+
+function appendLog(text, className) {
   const item = document.createElement("li");
-  item.textContent = event.line;
-  item.className = {
-    "phase-complete": `phase-${event.phase === "embed" ? 1 : 2}`,
-    top: "answer", "answer-start": "answer", answer: "answer",
-    "chunk-failed": "failed", "chunk-cancelled": "cancelled", "run-end": "failed",
-  }[event.type] ?? "";
+  item.textContent = text;
+  item.className = className;
   logList.append(item);
   logList.scrollTop = logList.scrollHeight;
 }
 
+/** Prints the event's log line; past MAX_LOG_LINES only lines about the whole run. */
+function logLine(event) {
+  const perChunk = event.type === "phase-complete" || event.type === "chunk-cancelled";
+  if (event.line && perChunk && logList.childElementCount >= MAX_LOG_LINES) hiddenLines++;
+  else if (event.line) {
+    const phase = event.type === "phase-complete" ? `phase-${event.phase === "embed" ? 1 : 2}` : "";
+    appendLog(event.line, LOG_CLASSES[event.type] ?? phase);
+  }
+  if (event.type === "run-end" && hiddenLines > 0) {
+    appendLog(`(${hiddenLines} per-chunk lines not shown)`, "cancelled");
+  }
+}
+
 function onEvent(event) {
   if (event.type === "run-start") {
+    hiddenLines = 0;
     runStartedAt = performance.now() - event.t;
     timeline.reset(event.chunks);
     barriers.reset(event.chunks);
@@ -75,7 +85,11 @@ function showAnswer(result) {
   const top = result.top
     .map((entry) => `<li><code>${entry.id}</code> <span class="score">score ${entry.score.toFixed(2)}</span></li>`)
     .join("");
+  const waitShare = (100 * result.waitingMs) / Math.max(result.workingMs + result.waitingMs, 1e-9);
   answerBox.innerHTML = `<p></p><ol>${top}</ol>
+    <p class="facts">The barrier's cost: chunks spent <strong>${result.waitingMs.toFixed(0)} ms</strong>
+    waiting for slower chunks, ${waitShare.toFixed(0)}% of their ${(result.workingMs + result.waitingMs).toFixed(0)}
+    chunk-milliseconds.</p>
     <p class="facts">makespan ${result.makespanMs.toFixed(0)} ms · run ${result.runId} ·
     seed <code>${result.seed}</code> <button type="button" id="replay">replay this seed</button></p>`;
   answerBox.querySelector("p").textContent = result.answer;
@@ -106,7 +120,9 @@ async function run(event) {
   try {
     showAnswer(await runPipeline(readOptions(), onEvent));
   } catch (error) {
-    answerBox.innerHTML = '<p class="muted">No answer: the run was stopped.</p>';
+    answerBox.innerHTML = error?.field
+      ? '<p class="muted">Nothing ran: fix the highlighted option.</p>'
+      : '<p class="muted">No answer: a chunk failed, so the group cancelled the others.</p>';
     showError(error);
   } finally {
     cancelAnimationFrame(frame);

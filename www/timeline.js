@@ -73,7 +73,7 @@ export class Timeline {
       case "barrier-release": {
         for (const other of this.lanes) if (other.open?.kind === "waiting") this.close(other, event.t);
         const line = el("div", "release");
-        line.append(el("span", "", `gen ${event.generation} released`));
+        line.append(el("span", "", `gen ${event.generation}`));
         this.releases.append(line);
         this.markers.push({ node: line, t: event.t });
         for (const each of this.lanes) each.status.textContent = `${each.summary}${event.generation === 1 ? " ✓" : ""}`;
@@ -102,18 +102,17 @@ export class Timeline {
       case "run-end":
         for (const each of this.lanes) this.close(each, event.t);
         this.axisMs = Math.max(event.t, 1);
+        this.drawAxis();
         this.layout();
         break;
     }
-    this.layout();
   }
 
-  /** Grows open bars to `now` (ms since the run started); called every frame. */
+  /** Draws the bars, growing open ones to `now` (ms since the run began); called
+   *  every animation frame, not every event, so a 100,000-chunk run stays smooth. */
   tick(now) {
-    let open = false;
-    for (const segment of this.segments) if (segment.end === null) open = true;
-    if (!open) return;
-    this.stretch(now);
+    if (!this.segments) return;
+    if (this.segments.some((segment) => segment.end === null)) this.stretch(now);
     this.layout(now);
   }
 

@@ -97,10 +97,14 @@ test("bad input names the field and its range, and the page keeps working", asyn
   await runWith({ chunks: "2.5" });
   assert.match(await page.textContent("#error"), /^chunks must be an integer from 1 to 100000 \(got 2\.5\)$/);
 
+  await runWith({ chunks: "six" });
+  assert.equal(await page.textContent("#error"), 'chunks must be an integer from 1 to 100000 (got "six")');
+
   await runWith({ chunks: "4", seed: "7" });
   assert.equal(await page.isVisible("#error"), false);
   assert.match((await logLines()).at(-1), /^Final answer: /);
   assert.equal(await page.locator(".lane").count(), 4);
+  assert.match(await page.innerText("#answer"), /chunks spent \d+ ms waiting for slower chunks/);
 });
 
 test("a failing chunk stops the group: its lane fails, every other lane is cancelled", async () => {
