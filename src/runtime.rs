@@ -7,13 +7,17 @@
 
 use std::time::Duration;
 
+/// The longest sleep: what a browser timer can hold (2^32 - 1 ms, about 49 days).
+pub const MAX_SLEEP_MS: f64 = u32::MAX as f64;
+
 /// Suspends the calling future for `ms` milliseconds; dropping it cancels the timer.
 ///
-/// A zero sleep returns at once instead of yielding to a timer, so a run with
-/// all latencies zero costs no timer per chunk.
+/// A zero (or negative, or NaN) sleep returns at once instead of yielding to a
+/// timer, so a run with all latencies zero costs no timer per chunk; a sleep
+/// longer than [`MAX_SLEEP_MS`] is cut to it rather than panic.
 pub async fn sleep_ms(ms: f64) {
     if ms > 0.0 {
-        imp::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
+        imp::sleep(Duration::from_secs_f64(ms.min(MAX_SLEEP_MS) / 1000.0)).await;
     }
 }
 

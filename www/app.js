@@ -42,13 +42,21 @@ const LOG_CLASSES = {
   "chunk-failed": "failed", "chunk-cancelled": "cancelled", "run-end": "failed",
 };
 let hiddenLines = 0;
+let logGrew = false;
 
 function appendLog(text, className) {
   const item = document.createElement("li");
   item.textContent = text;
   item.className = className;
   logList.append(item);
-  logList.scrollTop = logList.scrollHeight;
+  logGrew = true;
+}
+
+/** Keeps the newest log line in view. Once a frame, not once a line: reading
+ *  scrollHeight forces a layout, and a big run prints thousands of lines. */
+function scrollLog() {
+  if (logGrew) logList.scrollTop = logList.scrollHeight;
+  logGrew = false;
 }
 
 /** Prints the event's log line; past MAX_LOG_LINES only lines about the whole run. */
@@ -78,6 +86,7 @@ function onEvent(event) {
 
 function animate() {
   timeline.tick(performance.now() - runStartedAt);
+  scrollLog();
   frame = requestAnimationFrame(animate);
 }
 
@@ -126,6 +135,7 @@ async function run(event) {
     showError(error);
   } finally {
     cancelAnimationFrame(frame);
+    scrollLog();
     runButton.disabled = false;
     runButton.textContent = "Run";
   }
