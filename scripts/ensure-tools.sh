@@ -24,7 +24,9 @@ wasm_bindgen_version() {
 command -v cargo >/dev/null || fail "cargo not found: install Rust with rustup first"
 [ -f Cargo.lock ] || cargo generate-lockfile
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+if ! rustc --print sysroot | xargs -I{} test -d {}/lib/rustlib/wasm32-unknown-unknown; then
+  command -v rustup >/dev/null \
+    || fail "the wasm32-unknown-unknown target is missing and there is no rustup to add it: install Rust with rustup"
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
@@ -59,7 +61,9 @@ fi
 
 command -v node >/dev/null && command -v npm >/dev/null \
   || fail "node and npm are missing: install Node.js 20 or newer (Debian: apt-get install nodejs npm)"
-if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+# npm writes node_modules/.package-lock.json on install: older than the lock
+# file means the lock changed since, so install again.
+if [ ! tests/e2e/node_modules/.package-lock.json -nt tests/e2e/package-lock.json ]; then
   say "installing the e2e test's npm packages"
   # PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: the test drives Debian's chromium.
   (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)

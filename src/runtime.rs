@@ -7,8 +7,9 @@
 
 use std::time::Duration;
 
-/// The longest sleep: what a browser timer can hold (2^32 - 1 ms, about 49 days).
-pub const MAX_SLEEP_MS: f64 = u32::MAX as f64;
+/// The longest sleep: what a browser timer can hold (2^31 - 1 ms, about 24.8 days);
+/// `setTimeout` treats anything longer as 0.
+pub const MAX_SLEEP_MS: f64 = i32::MAX as f64;
 
 /// Suspends the calling future for `ms` milliseconds; dropping it cancels the timer.
 ///

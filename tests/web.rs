@@ -138,6 +138,12 @@ async fn a_failing_chunk_rejects_naming_chunk_and_phase_and_ends_every_lane() {
         })
         .count();
     assert_eq!(ended, 5, "every chunk ends failed or cancelled");
+
+    // Cancelled chunks' timers were cleared: nothing fires after the run ended.
+    let seen_at_end = seen.length();
+    gloo_timers::future::sleep(std::time::Duration::from_millis(60)).await;
+    assert_eq!(seen.length(), seen_at_end, "no event after run-end");
+    assert_eq!(Reflect::get(&seen.get(seen_at_end - 1), &"type".into()).unwrap(), "run-end");
 }
 
 #[wasm_bindgen_test]
