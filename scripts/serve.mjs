@@ -56,6 +56,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const at = process.argv.indexOf(`--${name}`);
     return at > 0 ? process.argv[at + 1] : fallback;
   };
-  const { url } = await startServer({ host: option("host", "127.0.0.1"), port: Number(option("port", 8080)) });
-  console.log(`rag-phase-sync demo: ${url}  (Ctrl-C stops it)`);
+  const port = Number(option("port", 8080));
+  try {
+    const { url } = await startServer({ host: option("host", "127.0.0.1"), port });
+    console.log(`rag-phase-sync demo: ${url}  (Ctrl-C stops it)`);
+  } catch (error) {
+    const hint = error.code === "EADDRINUSE" ? `: port ${port} is taken; try \`make serve PORT=${port + 1}\`` : "";
+    console.error(`cannot serve the demo (${error.message})${hint}`);
+    process.exit(1);
+  }
 }

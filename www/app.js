@@ -2,7 +2,6 @@
 // each event it streams into the lanes, the barrier meters, the log and the
 // answer. Every number shown comes from an event or the run's result.
 
-import init, { runPipeline } from "../pkg/rag_phase_sync.js";
 import { BarrierView, Timeline } from "./timeline.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -17,6 +16,7 @@ const barriers = new BarrierView($("#barriers"));
 /** Log lines kept on the page; a 100,000-chunk run prints 200,000. */
 const MAX_LOG_LINES = 2000;
 
+let runPipeline; // the WASM module's export, once it has loaded
 let runStartedAt = 0; // performance.now() at the current run's t = 0
 let frame = 0;
 
@@ -141,7 +141,16 @@ async function run(event) {
   }
 }
 
-await init();
-form.addEventListener("submit", run);
-runButton.disabled = false;
-runButton.textContent = "Run";
+try {
+  // Imported dynamically so that a missing build shows a message, not a dead page.
+  const wasm = await import("../pkg/rag_phase_sync.js");
+  await wasm.default();
+  runPipeline = wasm.runPipeline;
+  form.addEventListener("submit", run);
+  runButton.disabled = false;
+  runButton.textContent = "Run";
+} catch (error) {
+  // Without the module nothing can run: say why instead of leaving a dead button.
+  runButton.textContent = "Unavailable";
+  showError(new Error(`Could not load the WebAssembly module (${error.message}). Build it with \`make serve\`.`));
+}
