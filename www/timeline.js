@@ -88,7 +88,7 @@ export class Timeline {
           lane.track.append(marker);
           this.markers.push({ node: marker, t: event.t });
           lane.row.classList.add(kind);
-          lane.status.textContent = kind === "failed" ? "failed" : "cancelled";
+          lane.status.textContent = kind;
         }
         break;
       case "top":
