@@ -169,7 +169,8 @@ fn parse_options(options: &JsValue) -> Result<RunConfig, ConfigError> {
     if let Some(chunk) = number(options, &config::FAIL_CHUNK)? {
         config.fail_chunk = Some(chunk as usize);
     }
-    config.validate()?;
+    // The ranges that depend on more than one field (embedMs order, failChunk
+    // below chunks) are checked once, by rag_pipeline's own validate().
     Ok(config)
 }
 
