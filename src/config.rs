@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::barrier_choice::BarrierKind;
+
 /// The seed's query, used when none is given.
 pub const DEFAULT_QUERY: &str = "What is retrieval augmented generation?";
 
@@ -116,6 +118,8 @@ pub struct RunConfig {
     pub time_scale: f64,
     /// The chunk that fails at the end of its Phase 1, to show what a failure does.
     pub fail_chunk: Option<usize>,
+    /// Which barrier synchronises the chunks: `PhaseBarrier` unless asked otherwise.
+    pub barrier: BarrierKind,
 }
 
 impl Default for RunConfig {
@@ -128,6 +132,7 @@ impl Default for RunConfig {
             score_ms: 50.0,
             time_scale: 1.0,
             fail_chunk: None,
+            barrier: BarrierKind::Phase,
         }
     }
 }

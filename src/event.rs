@@ -7,6 +7,8 @@
 
 use std::fmt::Write as _;
 
+use crate::barrier_choice::BarrierKind;
+
 /// One of the three phases of a chunk's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Phase {
@@ -64,16 +66,22 @@ pub struct ChunkTime {
 /// What happened; see [`Event`] for when and in which run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
-    /// A run began with `chunks` chunks; `seed` replays it.
-    RunStart { chunks: usize, seed: u64, query: String },
+    /// A run began with `chunks` chunks synchronised by a `barrier`; `seed` replays it.
+    RunStart { chunks: usize, seed: u64, query: String, barrier: BarrierKind },
     /// A chunk began a phase that will take `planned_ms` of simulated latency.
     PhaseStart { chunk: usize, phase: Phase, planned_ms: f64 },
     /// A chunk finished a phase; Phase 2 carries the chunk's score.
     PhaseComplete { chunk: usize, phase: Phase, score: Option<f64> },
     /// A chunk reached the barrier: `arrived` of `parties` in this `generation`.
     BarrierArrive { chunk: usize, arrived: usize, parties: usize, generation: u64 },
-    /// The last party (`leader`) arrived and the barrier released `generation`.
+    /// A chunk parked at the barrier was cancelled and took its arrival back:
+    /// `arrived` of `parties` remain in `generation` (PhaseBarrier only).
+    BarrierWithdraw { chunk: usize, arrived: usize, parties: usize, generation: u64 },
+    /// The barrier released `generation`; `leader` is the party that completed it.
     BarrierRelease { leader: usize, parties: usize, generation: u64 },
+    /// The barrier was aborted in `generation` for `reason`: every parked
+    /// chunk wakes with an error instead of waiting forever.
+    BarrierBroken { reason: String, generation: u64 },
     /// A chunk failed in `phase`; the group cancels its siblings.
     ChunkFailed { chunk: usize, phase: Phase, message: String },
     /// A chunk was dropped unfinished because a sibling failed; `waiting`
@@ -109,7 +117,9 @@ impl EventKind {
             EventKind::PhaseStart { .. } => "phase-start",
             EventKind::PhaseComplete { .. } => "phase-complete",
             EventKind::BarrierArrive { .. } => "barrier-arrive",
+            EventKind::BarrierWithdraw { .. } => "barrier-withdraw",
             EventKind::BarrierRelease { .. } => "barrier-release",
+            EventKind::BarrierBroken { .. } => "barrier-broken",
             EventKind::ChunkFailed { .. } => "chunk-failed",
             EventKind::ChunkCancelled { .. } => "chunk-cancelled",
             EventKind::TopChunks { .. } => "top",
@@ -125,6 +135,7 @@ impl EventKind {
             EventKind::PhaseStart { chunk, .. }
             | EventKind::PhaseComplete { chunk, .. }
             | EventKind::BarrierArrive { chunk, .. }
+            | EventKind::BarrierWithdraw { chunk, .. }
             | EventKind::ChunkFailed { chunk, .. }
             | EventKind::ChunkCancelled { chunk, .. } => Some(chunk),
             _ => None,
@@ -163,6 +174,7 @@ impl Event {
                 let place = if *waiting { "at the barrier after" } else { "during" };
                 format!("Cancelled: {} {place} Phase {}", chunk_id(*chunk), phase.number())
             }
+            EventKind::BarrierBroken { reason, .. } => format!("Barrier broken: {reason}"),
             EventKind::RunEnd { error: Some(error), .. } => format!("Pipeline failed: {error}"),
             _ => return None,
         };

@@ -26,6 +26,8 @@
 //! assert_eq!(outcome.top.len(), 3);
 //! ```
 
+pub mod barrier;
+pub mod barrier_choice;
 pub mod classic_barrier;
 pub mod config;
 pub mod event;
@@ -36,6 +38,8 @@ pub mod runtime;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+pub use barrier::{Arrival, BarrierError, BarrierSignal, PhaseBarrier};
+pub use barrier_choice::BarrierKind;
 pub use config::{ConfigError, RunConfig};
 pub use event::{ChunkTime, Event, EventKind, EventSink, Phase, Scored};
 pub use pipeline::{process_chunk, rag_pipeline, ChunkError, Outcome, PipelineError};

@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures::future::try_join_all;
 
-use crate::classic_barrier::{BarrierSignal, ClassicBarrier};
-use crate::config::{ConfigError, RunConfig};
+use crate::barrier::BarrierSignal;
+use crate::barrier_choice::ChosenBarrier;
+use crate::config::{ConfigError, RunConfig, CHUNKS};
 use crate::event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored};
 use crate::retrieval::placeholder::{self, Embedding, PlaceholderIndex};
 use crate::rng::{random_seed, Rng};
@@ -176,10 +177,17 @@ impl<'a> Run<'a> {
 pub async fn rag_pipeline(config: &RunConfig, sink: &dyn EventSink) -> Result<Outcome, PipelineError> {
     config.validate()?;
     let run = Run::start(config, sink);
-    run.emit(EventKind::RunStart { chunks: config.chunks, seed: run.seed, query: config.query.clone() });
+    let (chunks, seed, query) = (config.chunks, run.seed, config.query.clone());
+    run.emit(EventKind::RunStart { chunks, seed, query, barrier: config.barrier });
 
     let state = RefCell::new(SharedState::new(config.chunks, &config.query));
-    let barrier = ClassicBarrier::new(config.chunks);
+    // validate() guarantees at least one chunk, which is all new() checks.
+    let barrier = ChosenBarrier::new(config.barrier, config.chunks, |signal: &BarrierSignal| {
+        if let Some(kind) = barrier_event(signal) {
+            run.emit(kind);
+        }
+    })
+    .map_err(|error| ConfigError::new(CHUNKS.field, error.to_string(), "0"))?;
     let group = (0..config.chunks).map(|chunk| process_chunk(chunk, &state, &barrier, &run));
     // try_join_all is the structured group: when one chunk fails it returns
     // that error and drops every sibling, which cancels their timers.
@@ -200,10 +208,15 @@ pub async fn rag_pipeline(config: &RunConfig, sink: &dyn EventSink) -> Result<Ou
 }
 
 /// One chunk's life: Phase 1, the barrier, Phase 2, the same barrier again.
+///
+/// A chunk that fails aborts the barrier before it returns its error, so no
+/// sibling can wait for it forever, whatever group runs the chunks: parked
+/// siblings wake with `Broken` and end (a `PhaseBarrier` only; the classic
+/// barrier cannot be broken and relies on the group dropping its waiters).
 pub async fn process_chunk(
     chunk: usize,
     state: &RefCell<SharedState>,
-    barrier: &ClassicBarrier,
+    barrier: &ChosenBarrier<'_>,
     run: &Run<'_>,
 ) -> Result<(), ChunkError> {
     let mut rng = run.rng(chunk);
@@ -219,13 +232,14 @@ pub async fn process_chunk(
         cancel_notice.armed = false;
         let error = ChunkError { chunk, phase: Phase::Embed, message: "injected failure (failChunk)".into() };
         run.emit(EventKind::ChunkFailed { chunk, phase: Phase::Embed, message: error.message.clone() });
+        barrier.abort(error.to_string());
         return Err(error);
     }
     state.borrow_mut().index.publish(chunk, placeholder::embed(&mut rng));
     run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Embed, score: None });
 
     cancel_notice.waiting = true;
-    run.waiting(arrive_and_wait(chunk, barrier, run)).await;
+    arrive_and_wait(chunk, Phase::Embed, barrier, run).await?;
 
     // Phase 2: score, reading corpus statistics that exist only now.
     cancel_notice.phase = Phase::Score;
@@ -242,25 +256,45 @@ pub async fn process_chunk(
     run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Score, score });
 
     cancel_notice.waiting = true;
-    run.waiting(arrive_and_wait(chunk, barrier, run)).await;
+    arrive_and_wait(chunk, Phase::Score, barrier, run).await?;
     cancel_notice.armed = false;
     Ok(())
 }
 
-/// Waits on the barrier, reporting the arrival and (if last) the release.
-async fn arrive_and_wait(chunk: usize, barrier: &ClassicBarrier, run: &Run<'_>) {
-    barrier
-        .wait(|signal| {
-            run.emit(match signal {
-                BarrierSignal::Arrived { arrived, parties, generation } => {
-                    EventKind::BarrierArrive { chunk, arrived, parties, generation }
-                }
-                BarrierSignal::Released { parties, generation } => {
-                    EventKind::BarrierRelease { leader: chunk, parties, generation }
-                }
-            })
-        })
-        .await;
+/// Waits on the barrier after `phase`, counting the wait as barrier time. A
+/// broken barrier ends the chunk with an error naming why; its cancel notice
+/// (still armed) reports it as stopped at the barrier.
+async fn arrive_and_wait(
+    chunk: usize,
+    phase: Phase,
+    barrier: &ChosenBarrier<'_>,
+    run: &Run<'_>,
+) -> Result<(), ChunkError> {
+    run.waiting(barrier.wait_as(chunk)).await.map(drop).map_err(|error| ChunkError {
+        chunk,
+        phase,
+        message: error.to_string(),
+    })
+}
+
+/// The event a barrier signal becomes; the pipeline passes chunk indices as
+/// party ids. Drop-outs and resets are not used by the pipeline.
+fn barrier_event(signal: &BarrierSignal) -> Option<EventKind> {
+    Some(match *signal {
+        BarrierSignal::Arrived { party, arrived, parties, generation } => {
+            EventKind::BarrierArrive { chunk: party, arrived, parties, generation }
+        }
+        BarrierSignal::Withdrawn { party, arrived, parties, generation } => {
+            EventKind::BarrierWithdraw { chunk: party, arrived, parties, generation }
+        }
+        BarrierSignal::Released { leader, parties, generation } => {
+            EventKind::BarrierRelease { leader, parties, generation }
+        }
+        BarrierSignal::Broken { ref reason, generation } => {
+            EventKind::BarrierBroken { reason: reason.clone(), generation }
+        }
+        BarrierSignal::Dropped { .. } | BarrierSignal::Reset { .. } => return None,
+    })
 }
 
 /// Reports a chunk future dropped before it finished. Cancellation in Rust is

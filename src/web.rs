@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use web_sys::js_sys::{Array, Error, Function, Object, Reflect, JSON};
 
+use crate::barrier_choice::BarrierKind;
 use crate::config::{self, ConfigError, Limit, RunConfig};
 use crate::event::{chunk_id, Event, EventKind, Scored};
 use crate::pipeline::{rag_pipeline, PipelineError};
@@ -30,12 +31,15 @@ export interface RunOptions {
   timeScale?: number;
   /** Index of a chunk that fails at the end of Phase 1 (default: none fails). */
   failChunk?: number;
+  /** "phase" (default): our cancel-safe, breakable PhaseBarrier; "classic": the deprecated async-barrier crate. */
+  barrier?: "phase" | "classic";
 }
 
 /** One state change of a run; which fields are present depends on `type`. */
 export interface PipelineEvent {
-  type: "run-start" | "phase-start" | "phase-complete" | "barrier-arrive" | "barrier-release"
-      | "chunk-failed" | "chunk-cancelled" | "top" | "answer-start" | "answer" | "run-end";
+  type: "run-start" | "phase-start" | "phase-complete" | "barrier-arrive" | "barrier-withdraw"
+      | "barrier-release" | "barrier-broken" | "chunk-failed" | "chunk-cancelled" | "top"
+      | "answer-start" | "answer" | "run-end";
   /** The run's id. */
   run: number;
   /** Milliseconds since the run started. */
@@ -54,6 +58,10 @@ export interface PipelineEvent {
   leaderId?: string;
   waiting?: boolean;
   message?: string;
+  /** On run-start: which barrier the run uses. */
+  barrier?: "phase" | "classic";
+  /** On barrier-broken: why the barrier was aborted. */
+  reason?: string;
   top?: { chunk: number; id: string; score: number }[];
   from?: number;
   text?: string;
@@ -122,7 +130,8 @@ pub async fn run_pipeline(
 }
 
 /// The option names `runPipeline` accepts; anything else is a typo worth an error.
-const OPTION_NAMES: [&str; 7] = ["chunks", "query", "seed", "embedMs", "scoreMs", "timeScale", "failChunk"];
+const OPTION_NAMES: [&str; 8] =
+    ["chunks", "query", "seed", "embedMs", "scoreMs", "timeScale", "failChunk", "barrier"];
 
 fn parse_options(options: &JsValue) -> Result<RunConfig, ConfigError> {
     let mut config = RunConfig::default();
@@ -168,6 +177,14 @@ fn parse_options(options: &JsValue) -> Result<RunConfig, ConfigError> {
     }
     if let Some(chunk) = number(options, &config::FAIL_CHUNK)? {
         config.fail_chunk = Some(chunk as usize);
+    }
+    let barrier = get(options, "barrier");
+    if !barrier.is_undefined() {
+        let names: Vec<String> = BarrierKind::ALL.iter().map(|kind| format!("{:?}", kind.name())).collect();
+        let kind = barrier.as_string().and_then(|name| BarrierKind::from_name(&name));
+        config.barrier = kind.ok_or_else(|| {
+            ConfigError::new("barrier", format!("must be one of {}", names.join(", ")), describe(&barrier))
+        })?;
     }
     // The ranges that depend on more than one field (embedMs order, failChunk
     // below chunks) are checked once, by rag_pipeline's own validate().
@@ -260,10 +277,11 @@ fn event_to_js(event: &Event) -> Object {
         set(&js, "id", chunk_id(chunk));
     }
     match &event.kind {
-        EventKind::RunStart { chunks, seed, query } => {
+        EventKind::RunStart { chunks, seed, query, barrier } => {
             set(&js, "chunks", *chunks as f64);
             set(&js, "seed", *seed as f64);
             set(&js, "query", query.as_str());
+            set(&js, "barrier", barrier.name());
         }
         EventKind::PhaseStart { phase, planned_ms, .. } => {
             set(&js, "phase", phase.name());
@@ -275,7 +293,8 @@ fn event_to_js(event: &Event) -> Object {
                 set(&js, "score", *score);
             }
         }
-        EventKind::BarrierArrive { arrived, parties, generation, .. } => {
+        EventKind::BarrierArrive { arrived, parties, generation, .. }
+        | EventKind::BarrierWithdraw { arrived, parties, generation, .. } => {
             set(&js, "arrived", *arrived as f64);
             set(&js, "parties", *parties as f64);
             set(&js, "generation", *generation as f64);
@@ -284,6 +303,10 @@ fn event_to_js(event: &Event) -> Object {
             set(&js, "leader", *leader as f64);
             set(&js, "leaderId", chunk_id(*leader));
             set(&js, "parties", *parties as f64);
+            set(&js, "generation", *generation as f64);
+        }
+        EventKind::BarrierBroken { reason, generation } => {
+            set(&js, "reason", reason.as_str());
             set(&js, "generation", *generation as f64);
         }
         EventKind::ChunkFailed { phase, message, .. } => {

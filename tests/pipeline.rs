@@ -6,8 +6,8 @@ mod common;
 
 use std::cell::RefCell;
 
-use common::{assert_run_invariants, timeless};
-use rag_phase_sync::{rag_pipeline, Event, EventKind, Outcome, Phase, PipelineError, RunConfig};
+use common::{assert_run_invariants, positions, timeless};
+use rag_phase_sync::{rag_pipeline, BarrierKind, Event, EventKind, Outcome, Phase, PipelineError, RunConfig};
 
 async fn run(config: &RunConfig) -> (Result<Outcome, PipelineError>, Vec<Event>) {
     let events = RefCell::new(Vec::new());
@@ -103,34 +103,59 @@ async fn the_log_prints_the_seeds_lines_in_order() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failing_chunk_cancels_its_siblings_and_names_itself() {
-    let (result, events) = run(&RunConfig { chunks: 6, fail_chunk: Some(4), ..seeded(11) }).await;
-    let Err(PipelineError::Chunk(error)) = result else { panic!("expected a chunk error, got {result:?}") };
-    assert_eq!((error.chunk, error.phase), (4, Phase::Embed));
-    assert!(error.to_string().starts_with("chunk-4 failed in Phase 1 (embed)"), "{error}");
+    for barrier in BarrierKind::ALL {
+        let config = RunConfig { chunks: 6, fail_chunk: Some(4), barrier, ..seeded(11) };
+        let (result, events) = run(&config).await;
+        let Err(PipelineError::Chunk(error)) = result else {
+            panic!("expected a chunk error, got {result:?}")
+        };
+        assert_eq!((error.chunk, error.phase), (4, Phase::Embed));
+        assert!(error.to_string().starts_with("chunk-4 failed in Phase 1 (embed)"), "{error}");
 
-    // Every sibling ends: done with Phase 1 and parked at the barrier, or
-    // still embedding; each is reported cancelled exactly once.
-    let mut cancelled: Vec<usize> = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::ChunkCancelled { chunk, .. } => Some(chunk),
-            _ => None,
-        })
-        .collect();
-    cancelled.sort();
-    assert_eq!(cancelled, [0, 1, 2, 3, 5]);
-    for event in &events {
-        if let EventKind::ChunkCancelled { chunk, phase, waiting } = event.kind {
-            let embedded = events.iter().any(|e| {
-                matches!(e.kind, EventKind::PhaseComplete { chunk: c, phase: Phase::Embed, .. } if c == chunk)
-            });
-            assert_eq!((phase, waiting), (Phase::Embed, embedded), "chunk-{chunk}");
+        // Every sibling ends: done with Phase 1 and parked at the barrier, or
+        // still embedding; each is reported cancelled exactly once.
+        let mut cancelled: Vec<usize> = events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::ChunkCancelled { chunk, .. } => Some(chunk),
+                _ => None,
+            })
+            .collect();
+        cancelled.sort();
+        assert_eq!(cancelled, [0, 1, 2, 3, 5], "{barrier}");
+        for event in &events {
+            if let EventKind::ChunkCancelled { chunk, phase, waiting } = event.kind {
+                let embedded = events.iter().any(|e| {
+                    matches!(e.kind, EventKind::PhaseComplete { chunk: c, phase: Phase::Embed, .. } if c == chunk)
+                });
+                assert_eq!((phase, waiting), (Phase::Embed, embedded), "chunk-{chunk}");
+            }
+        }
+        assert!(!events.iter().any(|e| matches!(e.kind, EventKind::PhaseStart { phase: Phase::Score, .. })));
+        assert!(!events.iter().any(|e| matches!(e.kind, EventKind::BarrierRelease { .. })));
+        let EventKind::RunEnd { error: Some(message), .. } = &events.last().unwrap().kind else { panic!() };
+        assert_eq!(*message, error.to_string());
+
+        // PhaseBarrier is broken by the failure, right after it is reported;
+        // the classic barrier cannot be, and relies on the group's drop alone.
+        let broken: Vec<usize> = positions(&events, |k| matches!(k, EventKind::BarrierBroken { .. }));
+        let failed = positions(&events, |k| matches!(k, EventKind::ChunkFailed { .. }));
+        match barrier {
+            BarrierKind::Phase => assert_eq!(broken, [failed[0] + 1]),
+            BarrierKind::Classic => assert!(broken.is_empty()),
         }
     }
-    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::PhaseStart { phase: Phase::Score, .. })));
-    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::BarrierRelease { .. })));
-    let EventKind::RunEnd { error: Some(message), .. } = &events.last().unwrap().kind else { panic!() };
-    assert_eq!(*message, error.to_string());
+}
+
+#[tokio::test(start_paused = true)]
+async fn both_barriers_run_the_same_schedule_to_the_same_answer() {
+    let phase = run(&RunConfig { barrier: BarrierKind::Phase, ..seeded(5) }).await;
+    let classic = run(&RunConfig { barrier: BarrierKind::Classic, ..seeded(5) }).await;
+    let (phase, classic) = (phase.0.unwrap(), classic.0.unwrap());
+    assert_eq!(
+        (phase.answer, phase.top, phase.makespan_ms),
+        (classic.answer, classic.top, classic.makespan_ms)
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -6,9 +6,15 @@ mod common;
 
 use std::cell::RefCell;
 
+use std::future::Future;
+use std::pin::pin;
+
 use common::assert_run_invariants;
+use futures::future::{join, select, Either};
+use rag_phase_sync::classic_barrier::ClassicBarrier;
+use rag_phase_sync::runtime::Stopwatch;
 use rag_phase_sync::web::run_pipeline;
-use rag_phase_sync::{rag_pipeline, Event, EventKind, Phase, RunConfig};
+use rag_phase_sync::{rag_pipeline, Event, EventKind, Phase, PhaseBarrier, RunConfig};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::js_sys::{Array, Error, Function, Object, Reflect, JSON};
@@ -79,6 +85,7 @@ async fn bad_options_reject_with_an_error_naming_the_field_and_range() {
         (r#"{"seed": 1.5}"#, "seed", "seed must be an integer from 0 to 9007199254740991 (got 1.5)"),
         (r#"{"query": 42}"#, "query", "query must be a string (got 42)"),
         (r#"{"failChunk": 6}"#, "failChunk", "failChunk must be a chunk index from 0 to 5 (got 6)"),
+        (r#"{"barrier": "tokio"}"#, "barrier", r#"barrier must be one of "phase", "classic" (got "tokio")"#),
         (r#"{"chunk": 6}"#, "options", r#"options has no option "chunk"; accepted: chunks,"#),
         (r#"[1, 2]"#, "options", "options must be an object"),
     ];
@@ -124,26 +131,68 @@ async fn events_stream_to_the_callback_as_plain_objects() {
 
 #[wasm_bindgen_test]
 async fn a_failing_chunk_rejects_naming_chunk_and_phase_and_ends_every_lane() {
-    let seen = Array::new();
-    let push = Function::new_with_args("event", "this.push(event)").bind0(&seen);
-    let options = JSON::parse(r#"{"chunks": 5, "seed": 2, "embedMs": [1, 30], "failChunk": 3}"#).unwrap();
-    let error = run_pipeline(options, push.into()).await.unwrap_err().dyn_into::<Error>().unwrap();
-    let text = String::from(error.message());
-    assert!(text.starts_with("chunk-3 failed in Phase 1 (embed)"), "{text}");
-    let ended = seen
-        .iter()
-        .filter(|event| {
-            let kind = Reflect::get(event, &"type".into()).unwrap();
-            kind == "chunk-failed" || kind == "chunk-cancelled"
-        })
-        .count();
-    assert_eq!(ended, 5, "every chunk ends failed or cancelled");
+    for barrier in ["phase", "classic"] {
+        let seen = Array::new();
+        let push = Function::new_with_args("event", "this.push(event)").bind0(&seen);
+        let options = format!(
+            r#"{{"chunks": 5, "seed": 2, "embedMs": [1, 30], "failChunk": 3, "barrier": "{barrier}"}}"#
+        );
+        let error = run_pipeline(JSON::parse(&options).unwrap(), push.into()).await.unwrap_err();
+        let text = String::from(error.dyn_into::<Error>().unwrap().message());
+        assert!(text.starts_with("chunk-3 failed in Phase 1 (embed)"), "{text}");
+        let types: Vec<String> = seen
+            .iter()
+            .map(|event| Reflect::get(&event, &"type".into()).unwrap().as_string().unwrap())
+            .collect();
+        let ended = types.iter().filter(|kind| *kind == "chunk-failed" || *kind == "chunk-cancelled").count();
+        assert_eq!(ended, 5, "every chunk ends failed or cancelled ({barrier})");
+        let broken = types.iter().filter(|kind| *kind == "barrier-broken").count();
+        assert_eq!(broken, usize::from(barrier == "phase"), "only PhaseBarrier can be broken");
 
-    // Cancelled chunks' timers were cleared: nothing fires after the run ended.
-    let seen_at_end = seen.length();
-    gloo_timers::future::sleep(std::time::Duration::from_millis(60)).await;
-    assert_eq!(seen.length(), seen_at_end, "no event after run-end");
-    assert_eq!(Reflect::get(&seen.get(seen_at_end - 1), &"type".into()).unwrap(), "run-end");
+        // Cancelled chunks' timers were cleared: nothing fires after the run ended.
+        let seen_at_end = seen.length();
+        sleep(60).await;
+        assert_eq!(seen.length(), seen_at_end, "no event after run-end");
+        assert_eq!(Reflect::get(&seen.get(seen_at_end - 1), &"type".into()).unwrap(), "run-end");
+    }
+}
+
+async fn sleep(ms: u64) {
+    gloo_timers::future::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+/// `future`'s output if it finishes within `ms`; else `None`, and it has
+/// been dropped (cancelled) by the time this returns.
+async fn within<F: Future>(ms: u64, future: F) -> Option<F::Output> {
+    match select(pin!(future), pin!(sleep(ms))).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_wait_that_times_out_on_real_timers_withdraws_its_arrival() {
+    let barrier = PhaseBarrier::new(2).unwrap();
+    // A party gives up after 5 ms: its dropped wait must not stay counted.
+    assert!(within(5, barrier.wait()).await.is_none(), "nobody else arrived, so the wait timed out");
+    assert_eq!(barrier.arrived(), 0);
+
+    // One party arrives now, the other 20 ms later: the first waits for it.
+    let clock = Stopwatch::start();
+    let (first, second) = join(async { (barrier.wait().await, clock.elapsed_ms()) }, async {
+        sleep(20).await;
+        barrier.wait().await
+    })
+    .await;
+    assert!(first.1 >= 19.0, "released after {} ms, before the second party arrived", first.1);
+    assert!(!first.0.unwrap().is_leader() && second.unwrap().is_leader());
+
+    // The classic barrier keeps the dropped arrival: a lone party is released at once.
+    let classic = ClassicBarrier::new(2);
+    assert!(within(5, classic.wait_as(0)).await.is_none());
+    let lone = within(50, classic.wait_as(1)).await;
+    let Some(arrival) = lone else { panic!("the classic hazard is gone: update the docs") };
+    assert!(arrival.is_leader(), "a false leader, released alone");
 }
 
 #[wasm_bindgen_test]

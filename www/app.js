@@ -34,12 +34,13 @@ function readOptions() {
   number("timeScale");
   number("failChunk");
   options.query = String(data.get("query") ?? "");
+  options.barrier = String(data.get("barrier") ?? "phase");
   return options;
 }
 
 const LOG_CLASSES = {
   top: "answer", "answer-start": "answer", answer: "answer",
-  "chunk-failed": "failed", "chunk-cancelled": "cancelled", "run-end": "failed",
+  "chunk-failed": "failed", "chunk-cancelled": "cancelled", "barrier-broken": "failed", "run-end": "failed",
 };
 let hiddenLines = 0;
 let logGrew = false;
@@ -77,7 +78,7 @@ function onEvent(event) {
     hiddenLines = 0;
     runStartedAt = performance.now() - event.t;
     timeline.reset(event.chunks);
-    barriers.reset(event.chunks);
+    barriers.reset(event.chunks, event.barrier);
   }
   timeline.apply(event);
   barriers.apply(event);

@@ -163,16 +163,21 @@ function niceStep(raw) {
   return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw);
 }
 
-/** The two barrier generations as meters: arrivals fill them, a release turns them green. */
+/** What each barrier kind is called on the page. */
+const BARRIER_NAMES = { phase: "PhaseBarrier", classic: "async-barrier" };
+
+/** The two barrier generations as meters: arrivals fill them, withdrawals
+ *  empty them, a release turns them green and a break turns them red. */
 export class BarrierView {
   constructor(root) {
     this.root = root;
   }
 
-  reset(parties) {
+  reset(parties, kind) {
+    this.kind = kind;
     this.gates = [0, 1].map((generation) => {
       const box = el("div", "barrier");
-      const title = el("div", "title", `Barrier, generation ${generation}`);
+      const title = el("div", "title", `${BARRIER_NAMES[kind] ?? kind}, generation ${generation}`);
       const meter = el("div", "meter");
       const fill = el("div");
       meter.append(fill);
@@ -185,7 +190,7 @@ export class BarrierView {
 
   apply(event) {
     const gate = this.gates?.[event.generation];
-    if (event.type === "barrier-arrive" && gate) {
+    if ((event.type === "barrier-arrive" || event.type === "barrier-withdraw") && gate) {
       gate.fill.style.width = `${(100 * event.arrived) / event.parties}%`;
       gate.text.textContent = `${event.arrived}/${event.parties} arrived`;
     } else if (event.type === "barrier-release" && gate) {
@@ -193,11 +198,18 @@ export class BarrierView {
       gate.fill.style.width = "100%";
       gate.text.textContent =
         `released at ${event.t.toFixed(0)} ms by ${event.leaderId}, the last of ${event.parties} to arrive`;
+    } else if (event.type === "barrier-broken" && gate) {
+      gate.box.classList.add("broken");
+      // The reason reads "chunk-2 failed in Phase 1 (embed): why"; its head is enough here.
+      const cause = event.reason.split(": ")[0];
+      gate.text.textContent = `broken at ${event.t.toFixed(0)} ms: ${cause}, so nobody waits for it`;
     } else if (event.type === "run-end" && event.error) {
       for (const open of this.gates ?? []) {
-        if (open.box.classList.contains("released")) continue;
+        if (open.box.classList.contains("released") || open.box.classList.contains("broken")) continue;
         open.box.classList.add("broken");
-        open.text.textContent += ": never released, the group was cancelled";
+        open.text.textContent += this.kind === "classic"
+          ? ": never released; async-barrier cannot be broken, so the group dropped its waiters"
+          : ": never released, the group was cancelled";
       }
     }
   }

@@ -4,7 +4,7 @@
 use rag_phase_sync::{Event, EventKind, Phase};
 
 /// Positions in `events` of every event matching `pick`.
-fn positions(events: &[Event], pick: impl Fn(&EventKind) -> bool) -> Vec<usize> {
+pub fn positions(events: &[Event], pick: impl Fn(&EventKind) -> bool) -> Vec<usize> {
     events.iter().enumerate().filter(|(_, event)| pick(&event.kind)).map(|(i, _)| i).collect()
 }
 

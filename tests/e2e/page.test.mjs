@@ -41,7 +41,7 @@ const logLines = () => page.$$eval("#log li", (items) => items.map((item) => ite
 async function runWith(fields) {
   for (const [name, value] of Object.entries(fields)) {
     const selector = `[name=${name}]`;
-    if (name === "timeScale") await page.selectOption(selector, value);
+    if (name === "timeScale" || name === "barrier") await page.selectOption(selector, value);
     else await page.fill(selector, value);
   }
   await page.click("#run");
@@ -116,8 +116,17 @@ test("a failing chunk stops the group: its lane fails, every other lane is cance
   assert.equal(await page.locator(".lane.failed").count(), 1);
   assert.equal(await page.locator(".lane.cancelled").count(), 5);
   assert.ok(!lines.some((line) => line.startsWith("Phase 2 complete")), "no chunk scored");
+  assert.ok(lines.some((line) => line.startsWith("Barrier broken: chunk-2 failed")), lines.join("\n"));
+  assert.match(await page.textContent(".barrier.broken"), /PhaseBarrier, generation 0.*broken at \d+ ms/);
   await page.screenshot({ path: `${ARTIFACTS}failure.png`, fullPage: true });
-  await runWith({ failChunk: "" });
+
+  // The classic barrier cannot be broken: the page says the group dropped its waiters.
+  await runWith({ barrier: "classic" });
+  assert.ok(!(await logLines()).some((line) => line.startsWith("Barrier broken")));
+  assert.match(await page.textContent(".barrier.broken"), /async-barrier cannot be broken/);
+  await page.screenshot({ path: `${ARTIFACTS}failure-classic.png`, fullPage: true });
+
+  await runWith({ failChunk: "", barrier: "phase" });
   assert.match((await logLines()).at(-1), /^Final answer: /);
 });
 
