@@ -8,7 +8,7 @@ SHELL := bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: serve test build lint native-test browser-test e2e verify tools
+.PHONY: serve test build lint native-test browser-test e2e verify bench tools
 
 serve: build
 	node scripts/serve.mjs --port $(PORT)
@@ -38,3 +38,7 @@ e2e:
 
 verify:
 	cargo run --example verify
+
+# Criterion, then a table of µs per wait against the suspend/resume limit and async-barrier.
+bench:
+	cargo bench --bench barrier
