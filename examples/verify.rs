@@ -1,5 +1,6 @@
 //! The seed's verification code, in Rust, on wall-clock time:
-//! six chunks `chunk-0`…`chunk-5`, the seed's query, the seed's output lines.
+//! six chunks `chunk-0`…`chunk-5` (the demo corpus's first six passages), the
+//! seed's query, the seed's output lines.
 //!
 //! ```text
 //! cargo run --example verify            # a fresh random seed each run
@@ -23,7 +24,7 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let config = RunConfig { chunks: 6, seed, ..RunConfig::default() };
+    let config = RunConfig { chunks: Some(6), seed, ..RunConfig::default() };
     let print = |event: &Event| {
         if let Some(line) = event.log_line() {
             println!("{line}");

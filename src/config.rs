@@ -6,6 +6,7 @@
 use std::fmt;
 
 use crate::barrier_choice::BarrierKind;
+use crate::retrieval::chunker::Chunking;
 
 /// The seed's query, used when none is given.
 pub const DEFAULT_QUERY: &str = "What is retrieval augmented generation?";
@@ -27,6 +28,15 @@ pub struct Limit {
 
 /// `chunks`: how many chunks run concurrently.
 pub const CHUNKS: Limit = Limit { field: "chunks", min: 1.0, max: 100_000.0, integer: true, unit: "" };
+/// `chunkWords`: the most words in one chunk.
+pub const CHUNK_WORDS: Limit =
+    Limit { field: "chunkWords", min: 1.0, max: 10_000.0, integer: true, unit: "" };
+/// `overlapWords`: words repeated from one chunk at the start of the next
+/// (the upper bound is checked against `chunkWords`).
+pub const OVERLAP_WORDS: Limit =
+    Limit { field: "overlapWords", min: 0.0, max: 9_999.0, integer: true, unit: "" };
+/// `documents`: the most bytes of text (UTF-8) a run accepts, all documents together.
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 /// `seed`: any JS safe integer, so a seed printed by the page can be typed back in.
 pub const SEED: Limit = Limit { field: "seed", min: 0.0, max: MAX_SAFE_SEED as f64, integer: true, unit: "" };
 /// `embedMs`: bounds of the simulated Phase 1 latency.
@@ -94,21 +104,30 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Everything a run needs; `RunConfig::default()` is the seed's problem.
+/// Everything a run needs; `RunConfig::default()` asks the seed's question
+/// of the bundled demo corpus.
 ///
 /// ```
 /// use rag_phase_sync::RunConfig;
-/// let config = RunConfig { chunks: 8, seed: Some(7), ..RunConfig::default() };
+/// let config = RunConfig { chunks: Some(8), seed: Some(7), ..RunConfig::default() };
 /// assert!(config.validate().is_ok());
-/// assert!(RunConfig { chunks: 0, ..config }.validate().is_err());
+/// assert!(RunConfig { chunks: Some(0), ..config }.validate().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
-    /// How many chunks run concurrently (`chunk-0` … `chunk-{n-1}`).
-    pub chunks: usize,
+    /// The text to search: `None` is the bundled demo corpus
+    /// ([`DEMO_CORPUS`](crate::retrieval::corpus::DEMO_CORPUS)).
+    pub documents: Option<Vec<String>>,
+    /// How the documents are cut into chunks.
+    pub chunking: Chunking,
+    /// How many chunks run concurrently (`chunk-0` … `chunk-{n-1}`): `None`
+    /// runs every chunk of the documents once; `Some(n)` runs the first `n`,
+    /// going round the documents' chunks again if `n` is larger (to try a
+    /// barrier of up to 100,000 parties on a small corpus).
+    pub chunks: Option<usize>,
     /// The question the chunks are scored against.
     pub query: String,
-    /// Seeds every latency and placeholder score; `None` draws one with getrandom.
+    /// Seeds every simulated latency; `None` draws one with getrandom.
     pub seed: Option<u64>,
     /// Phase 1 latency is drawn uniformly from `[min, max]` ms.
     pub embed_ms: (f64, f64),
@@ -125,7 +144,9 @@ pub struct RunConfig {
 impl Default for RunConfig {
     fn default() -> Self {
         RunConfig {
-            chunks: 6,
+            documents: None,
+            chunking: Chunking::DEFAULT,
+            chunks: None,
             query: DEFAULT_QUERY.to_string(),
             seed: None,
             embed_ms: (100.0, 300.0),
@@ -138,9 +159,26 @@ impl Default for RunConfig {
 }
 
 impl RunConfig {
-    /// Checks every value against its [`Limit`], naming the first one that is off.
+    /// Checks every value against its [`Limit`], naming the first one that
+    /// is off. Limits that depend on the chunks themselves (how many the
+    /// documents make, `failChunk`) are checked by [`Chunks::new`](crate::chunks::Chunks::new).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        CHUNKS.check(self.chunks as f64)?;
+        if let Some(chunks) = self.chunks {
+            CHUNKS.check(chunks as f64)?;
+        }
+        if let Some(documents) = &self.documents {
+            validate_documents(documents)?;
+        }
+        CHUNK_WORDS.check(self.chunking.max_words as f64)?;
+        if self.chunking.overlap_words >= self.chunking.max_words {
+            let expected =
+                format!("must be an integer from 0 to {} (below chunkWords)", self.chunking.max_words - 1);
+            return Err(ConfigError::new(
+                OVERLAP_WORDS.field,
+                expected,
+                self.chunking.overlap_words.to_string(),
+            ));
+        }
         let chars = self.query.chars().count();
         if self.query.trim().is_empty() || chars as f64 > QUERY_CHARS.max {
             return Err(ConfigError::new(
@@ -166,15 +204,25 @@ impl RunConfig {
         }
         SCORE_MS.check(self.score_ms)?;
         TIME_SCALE.check(self.time_scale)?;
-        if let Some(chunk) = self.fail_chunk {
-            if chunk >= self.chunks {
-                return Err(ConfigError::new(
-                    FAIL_CHUNK.field,
-                    format!("must be a chunk index from 0 to {}", self.chunks - 1),
-                    chunk.to_string(),
-                ));
-            }
-        }
         Ok(())
     }
+}
+
+/// `documents` must be 1 to 100,000 strings, each with some text, 10 MB in all.
+fn validate_documents(documents: &[String]) -> Result<(), ConfigError> {
+    const FIELD: &str = "documents";
+    if documents.is_empty() || documents.len() > CHUNKS.max as usize {
+        let expected = format!("must be an array of 1 to {} strings", CHUNKS.max);
+        return Err(ConfigError::new(FIELD, expected, format!("{} strings", documents.len())));
+    }
+    if let Some(blank) = documents.iter().position(|document| document.trim().is_empty()) {
+        let got = format!("documents[{blank}] is blank");
+        return Err(ConfigError::new(FIELD, "must each contain some text", got));
+    }
+    let bytes: usize = documents.iter().map(String::len).sum();
+    if bytes > MAX_DOCUMENT_BYTES {
+        let expected = format!("must hold at most {} MB of text in all", MAX_DOCUMENT_BYTES >> 20);
+        return Err(ConfigError::new(FIELD, expected, format!("{:.1} MB", bytes as f64 / (1 << 20) as f64)));
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::barrier_choice::BarrierKind;
+use crate::retrieval::index::ScoreParts;
 
 /// One of the three phases of a chunk's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,10 +69,11 @@ pub struct ChunkTime {
 pub enum EventKind {
     /// A run began with `chunks` chunks synchronised by a `barrier`; `seed` replays it.
     RunStart { chunks: usize, seed: u64, query: String, barrier: BarrierKind },
-    /// A chunk began a phase that will take `planned_ms` of simulated latency.
-    PhaseStart { chunk: usize, phase: Phase, planned_ms: f64 },
-    /// A chunk finished a phase; Phase 2 carries the chunk's score.
-    PhaseComplete { chunk: usize, phase: Phase, score: Option<f64> },
+    /// A chunk began a phase that will take `planned_ms` of simulated
+    /// latency (`None`: a real embedder's call, which takes what it takes).
+    PhaseStart { chunk: usize, phase: Phase, planned_ms: Option<f64> },
+    /// A chunk finished a phase; Phase 2 carries the chunk's score and its parts.
+    PhaseComplete { chunk: usize, phase: Phase, score: Option<ScoreParts> },
     /// A chunk reached the barrier: `arrived` of `parties` in this `generation`.
     BarrierArrive { chunk: usize, arrived: usize, parties: usize, generation: u64 },
     /// A chunk parked at the barrier was cancelled and took its arrival back:
@@ -148,7 +150,9 @@ impl Event {
     ///
     /// ```
     /// use rag_phase_sync::{Event, EventKind, Phase};
-    /// let kind = EventKind::PhaseComplete { chunk: 2, phase: Phase::Score, score: Some(0.734) };
+    /// use rag_phase_sync::retrieval::index::ScoreParts;
+    /// let parts = ScoreParts { bm25: 2.1, bm25_normalised: 0.8, cosine: 0.58, score: 0.734 };
+    /// let kind = EventKind::PhaseComplete { chunk: 2, phase: Phase::Score, score: Some(parts) };
     /// let event = Event { run: 1, t_ms: 0.0, kind };
     /// assert_eq!(event.log_line().unwrap(), "Phase 2 complete: chunk-2 score=0.73");
     /// ```
@@ -156,8 +160,8 @@ impl Event {
         let line = match &self.kind {
             EventKind::PhaseComplete { chunk, phase, score } => {
                 let mut line = format!("Phase {} complete: {}", phase.number(), chunk_id(*chunk));
-                if let Some(score) = score {
-                    let _ = write!(line, " score={score:.2}");
+                if let Some(parts) = score {
+                    let _ = write!(line, " score={:.2}", parts.score);
                 }
                 line
             }

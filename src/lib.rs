@@ -28,8 +28,10 @@
 
 pub mod barrier;
 pub mod barrier_choice;
+pub mod chunks;
 pub mod classic_barrier;
 pub mod config;
+pub mod embedder;
 pub mod event;
 pub mod pipeline;
 pub mod retrieval;
@@ -42,4 +44,6 @@ pub use barrier::{Arrival, BarrierError, BarrierSignal, PhaseBarrier};
 pub use barrier_choice::BarrierKind;
 pub use config::{ConfigError, RunConfig};
 pub use event::{ChunkTime, Event, EventKind, EventSink, Phase, Scored};
-pub use pipeline::{process_chunk, rag_pipeline, ChunkError, Outcome, PipelineError};
+pub use pipeline::{
+    process_chunk, rag_pipeline, rag_pipeline_with, ChunkError, Outcome, PipelineError, Ranked,
+};

@@ -15,34 +15,32 @@ use futures::future::try_join_all;
 
 use crate::barrier::BarrierSignal;
 use crate::barrier_choice::ChosenBarrier;
+use crate::chunks::Chunks;
 use crate::config::{ConfigError, RunConfig, CHUNKS};
+use crate::embedder::{check_vector, Embedder};
 use crate::event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored};
-use crate::retrieval::placeholder::{self, Embedding, PlaceholderIndex};
+use crate::retrieval::answer::{extractive_answer, Cited};
+use crate::retrieval::index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
+use crate::retrieval::rank::top_k;
 use crate::rng::{random_seed, Rng};
 use crate::runtime::{sleep_ms, Stopwatch};
 
 /// How many chunks Phase 3 answers from.
 pub const TOP_K: usize = 3;
 
-/// What the chunks share: Phase 1 writes embeddings, Phase 2 writes scores.
+/// What the chunks share: Phase 1 publishes features, Phase 2 writes scores.
 #[derive(Debug)]
 pub struct SharedState {
-    /// Every chunk's embedding, and the corpus statistics built from them.
-    pub index: PlaceholderIndex,
+    /// Every chunk's features, and the corpus statistics built from them.
+    pub index: CorpusIndex,
     /// Every chunk's score, once Phase 2 has computed it.
-    pub scores: Vec<Option<f64>>,
-    /// The query's embedding.
-    pub query: Embedding,
+    pub scores: Vec<Option<ScoreParts>>,
 }
 
 impl SharedState {
-    /// Empty state for `chunks` chunks and `query`.
-    pub fn new(chunks: usize, query: &str) -> Self {
-        SharedState {
-            index: PlaceholderIndex::new(chunks),
-            scores: vec![None; chunks],
-            query: placeholder::embed_query(query),
-        }
+    /// Empty state for `chunks` chunks.
+    pub fn new(chunks: usize) -> Self {
+        SharedState { index: CorpusIndex::new(chunks), scores: vec![None; chunks] }
     }
 }
 
@@ -69,6 +67,8 @@ impl fmt::Display for ChunkError {
 pub enum PipelineError {
     /// An option was out of range; nothing ran.
     Config(ConfigError),
+    /// The embedder failed on the query, before any chunk started.
+    Query(String),
     /// A chunk failed; its siblings were cancelled.
     Chunk(ChunkError),
 }
@@ -77,6 +77,7 @@ impl fmt::Display for PipelineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PipelineError::Config(error) => error.fmt(f),
+            PipelineError::Query(message) => write!(f, "embedding the query failed: {message}"),
             PipelineError::Chunk(error) => error.fmt(f),
         }
     }
@@ -90,6 +91,17 @@ impl From<ConfigError> for PipelineError {
     }
 }
 
+/// One of the top chunks, as Phase 3 answered from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    /// The chunk's index.
+    pub chunk: usize,
+    /// Its score, and the parts it blends.
+    pub parts: ScoreParts,
+    /// Its text.
+    pub text: String,
+}
+
 /// What a finished run returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -97,33 +109,45 @@ pub struct Outcome {
     pub run: u32,
     /// The seed that replays this run.
     pub seed: u64,
-    /// The final answer.
+    /// The final answer: quoted sentences, each cited as `[chunk-N]`.
     pub answer: String,
     /// The top chunks, best first.
-    pub top: Vec<Scored>,
+    pub top: Vec<Ranked>,
     /// Milliseconds from the run's start to its answer.
     pub makespan_ms: f64,
     /// How the chunks spent their time: working, or waiting at the barrier.
     pub chunk_time: ChunkTime,
 }
 
-/// One run's identity, clock, options and sink, shared by its chunk futures.
+/// One run's identity, clock, options, chunks, embedder and sink, shared by
+/// its chunk futures.
 pub struct Run<'a> {
     id: u32,
     seed: u64,
     config: &'a RunConfig,
+    chunks: Chunks,
+    embedder: Option<&'a dyn Embedder>,
+    query: Query,
     clock: Stopwatch,
     sink: &'a dyn EventSink,
     chunk_time: Cell<ChunkTime>,
 }
 
 impl<'a> Run<'a> {
-    fn start(config: &'a RunConfig, sink: &'a dyn EventSink) -> Self {
+    fn start(
+        config: &'a RunConfig,
+        chunks: Chunks,
+        embedder: Option<&'a dyn Embedder>,
+        sink: &'a dyn EventSink,
+    ) -> Self {
         static NEXT_RUN: AtomicU32 = AtomicU32::new(1);
         Run {
             id: NEXT_RUN.fetch_add(1, Ordering::Relaxed),
             seed: config.seed.unwrap_or_else(random_seed),
             config,
+            chunks,
+            embedder,
+            query: Query::lexical(&config.query),
             clock: Stopwatch::start(),
             sink,
             chunk_time: Cell::new(ChunkTime::default()),
@@ -165,45 +189,79 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Runs `config.chunks` chunks through Phases 1 and 2 as one structured group,
-/// then Phase 3, sending every state change to `sink`.
+/// Runs the config's chunks through Phases 1 and 2 as one structured group,
+/// then Phase 3, sending every state change to `sink`. Phase 1 uses the
+/// lexical hashed embedding; see [`rag_pipeline_with`] to plug in a model.
 ///
 /// ```
 /// use rag_phase_sync::{rag_pipeline, Event, RunConfig};
 /// let config = RunConfig { seed: Some(1), embed_ms: (0.0, 0.0), score_ms: 0.0, ..RunConfig::default() };
 /// let outcome = futures::executor::block_on(rag_pipeline(&config, &|_: &Event| {})).unwrap();
 /// assert_eq!(outcome.top.len(), 3);
+/// assert!(outcome.answer.contains("[chunk-"));
 /// ```
 pub async fn rag_pipeline(config: &RunConfig, sink: &dyn EventSink) -> Result<Outcome, PipelineError> {
+    rag_pipeline_with(config, None, sink).await
+}
+
+/// [`rag_pipeline`], with Phase 1 awaiting `embedder` (when given) for the
+/// query and every chunk: its real latency replaces the simulated one, and
+/// cosine compares its vectors. BM25 still reads the words.
+pub async fn rag_pipeline_with(
+    config: &RunConfig,
+    embedder: Option<&dyn Embedder>,
+    sink: &dyn EventSink,
+) -> Result<Outcome, PipelineError> {
     config.validate()?;
-    let run = Run::start(config, sink);
-    let (chunks, seed, query) = (config.chunks, run.seed, config.query.clone());
+    let mut run = Run::start(config, Chunks::new(config)?, embedder, sink);
+    let (chunks, seed, query) = (run.chunks.len(), run.seed, config.query.clone());
     run.emit(EventKind::RunStart { chunks, seed, query, barrier: config.barrier });
 
-    let state = RefCell::new(SharedState::new(config.chunks, &config.query));
-    // validate() guarantees at least one chunk, which is all new() checks.
-    let barrier = ChosenBarrier::new(config.barrier, config.chunks, |signal: &BarrierSignal| {
+    if let Some(embedder) = embedder {
+        match embedder.embed(&config.query).await.and_then(|vector| check_vector(vector, None)) {
+            Ok(vector) => run.query = Query::lexical(&config.query).with_vector(vector),
+            Err(message) => {
+                let error = PipelineError::Query(message);
+                run.end(Some(error.to_string()));
+                return Err(error);
+            }
+        }
+    }
+    let state = RefCell::new(SharedState::new(chunks));
+    // Chunks::new guarantees at least one chunk, which is all new() checks.
+    let barrier = ChosenBarrier::new(config.barrier, chunks, |signal: &BarrierSignal| {
         if let Some(kind) = barrier_event(signal) {
             run.emit(kind);
         }
     })
     .map_err(|error| ConfigError::new(CHUNKS.field, error.to_string(), "0"))?;
-    let group = (0..config.chunks).map(|chunk| process_chunk(chunk, &state, &barrier, &run));
+    let group = (0..chunks).map(|chunk| process_chunk(chunk, &state, &barrier, &run));
     // try_join_all is the structured group: when one chunk fails it returns
     // that error and drops every sibling, which cancels their timers.
     if let Err(error) = try_join_all(group).await {
         run.end(Some(error.to_string()));
         return Err(PipelineError::Chunk(error));
     }
+    drop(barrier);
 
-    let scores: Vec<f64> = state.into_inner().scores.into_iter().flatten().collect();
-    let top = top_k(&scores, TOP_K);
-    run.emit(EventKind::TopChunks { top: top.clone() });
-    run.emit(EventKind::AnswerStart { from: top.len() });
-    let ids: Vec<String> = top.iter().map(|scored| chunk_id(scored.chunk)).collect();
-    let answer = placeholder::answer(&config.query, &ids);
+    // Phase 3, once, with every score in hand.
+    let scores: Vec<ScoreParts> = state.into_inner().scores.into_iter().flatten().collect();
+    let totals: Vec<f64> = scores.iter().map(|parts| parts.score).collect();
+    let best = top_k(&totals, TOP_K);
+    let top: Vec<Scored> = best.iter().map(|&chunk| Scored { chunk, score: totals[chunk] }).collect();
+    run.emit(EventKind::TopChunks { top });
+    run.emit(EventKind::AnswerStart { from: best.len() });
+    let cited: Vec<Cited> = best
+        .iter()
+        .map(|&chunk| Cited { chunk, text: run.chunks.text(chunk), score: totals[chunk] })
+        .collect();
+    let answer = extractive_answer(&run.query, &cited);
     run.emit(EventKind::Answer { text: answer.clone() });
     let makespan_ms = run.end(None);
+    let top = best
+        .iter()
+        .map(|&chunk| Ranked { chunk, parts: scores[chunk], text: run.chunks.text(chunk).to_string() })
+        .collect();
     Ok(Outcome { run: run.id, seed: run.seed, answer, top, makespan_ms, chunk_time: run.chunk_time.get() })
 }
 
@@ -222,20 +280,39 @@ pub async fn process_chunk(
     let mut rng = run.rng(chunk);
     let scale = run.config.time_scale;
     let mut cancel_notice = CancelNotice { run, chunk, phase: Phase::Embed, waiting: false, armed: true };
-
-    // Phase 1: embed.
-    let (low, high) = run.config.embed_ms;
-    let planned_ms = rng.uniform(low, high) * scale;
-    run.emit(EventKind::PhaseStart { chunk, phase: Phase::Embed, planned_ms });
-    run.working(sleep_ms(planned_ms)).await;
-    if run.config.fail_chunk == Some(chunk) {
+    let fail = |cancel_notice: &mut CancelNotice, phase: Phase, message: String| {
         cancel_notice.armed = false;
-        let error = ChunkError { chunk, phase: Phase::Embed, message: "injected failure (failChunk)".into() };
-        run.emit(EventKind::ChunkFailed { chunk, phase: Phase::Embed, message: error.message.clone() });
+        let error = ChunkError { chunk, phase, message };
+        run.emit(EventKind::ChunkFailed { chunk, phase, message: error.message.clone() });
         barrier.abort(error.to_string());
-        return Err(error);
+        error
+    };
+
+    // Phase 1: embed, with the model if there is one, else the lexical
+    // embedding after a simulated latency.
+    let text = run.chunks.text(chunk);
+    let features = match run.embedder {
+        Some(embedder) => {
+            run.emit(EventKind::PhaseStart { chunk, phase: Phase::Embed, planned_ms: None });
+            let expected_len = Some(run.query.vector().len());
+            let vector = run.working(embedder.embed(text)).await.and_then(|v| check_vector(v, expected_len));
+            match vector {
+                Ok(vector) => ChunkFeatures::lexical(text).with_vector(vector),
+                Err(message) => return Err(fail(&mut cancel_notice, Phase::Embed, message)),
+            }
+        }
+        None => {
+            let (low, high) = run.config.embed_ms;
+            let planned_ms = rng.uniform(low, high) * scale;
+            run.emit(EventKind::PhaseStart { chunk, phase: Phase::Embed, planned_ms: Some(planned_ms) });
+            run.working(sleep_ms(planned_ms)).await;
+            ChunkFeatures::lexical(text)
+        }
+    };
+    if run.config.fail_chunk == Some(chunk) {
+        return Err(fail(&mut cancel_notice, Phase::Embed, "injected failure (failChunk)".into()));
     }
-    state.borrow_mut().index.publish(chunk, placeholder::embed(&mut rng));
+    state.borrow_mut().index.publish(chunk, features);
     run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Embed, score: None });
 
     cancel_notice.waiting = true;
@@ -245,11 +322,11 @@ pub async fn process_chunk(
     cancel_notice.phase = Phase::Score;
     cancel_notice.waiting = false;
     let planned_ms = run.config.score_ms * scale;
-    run.emit(EventKind::PhaseStart { chunk, phase: Phase::Score, planned_ms });
+    run.emit(EventKind::PhaseStart { chunk, phase: Phase::Score, planned_ms: Some(planned_ms) });
     run.working(sleep_ms(planned_ms)).await;
     let score = {
         let mut state = state.borrow_mut();
-        let score = state.index.score(chunk, &state.query);
+        let score = state.index.score(chunk, &run.query);
         state.scores[chunk] = score;
         score
     };
@@ -314,20 +391,4 @@ impl Drop for CancelNotice<'_, '_> {
             self.run.emit(EventKind::ChunkCancelled { chunk, phase, waiting });
         }
     }
-}
-
-/// The `k` best scores, best first; ties go to the lower chunk index.
-///
-/// ```
-/// use rag_phase_sync::pipeline::top_k;
-/// let top = top_k(&[0.2, 0.9, 0.5, 0.9], 3);
-/// let chunks: Vec<usize> = top.iter().map(|s| s.chunk).collect();
-/// assert_eq!(chunks, [1, 3, 2]);
-/// ```
-pub fn top_k(scores: &[f64], k: usize) -> Vec<Scored> {
-    let mut ranked: Vec<Scored> =
-        scores.iter().enumerate().map(|(chunk, &score)| Scored { chunk, score }).collect();
-    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk.cmp(&b.chunk)));
-    ranked.truncate(k);
-    ranked
 }

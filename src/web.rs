@@ -5,22 +5,33 @@
 
 use std::cell::RefCell;
 
+use futures::future::LocalBoxFuture;
 use wasm_bindgen::prelude::*;
-use web_sys::js_sys::{Array, Error, Function, Object, Reflect, JSON};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::js_sys::{Array, Error, Float32Array, Function, Object, Promise, Reflect, JSON};
 
 use crate::barrier_choice::BarrierKind;
 use crate::config::{self, ConfigError, Limit, RunConfig};
+use crate::embedder::Embedder;
 use crate::event::{chunk_id, Event, EventKind, Scored};
-use crate::pipeline::{rag_pipeline, PipelineError};
+use crate::pipeline::{rag_pipeline_with, PipelineError};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
 /** Options for runPipeline; every field is optional. */
 export interface RunOptions {
-  /** How many chunks run concurrently: an integer from 1 to 100000 (default 6). */
+  /** The text to search: 1 to 100000 non-blank strings, 10 MB in all (default: the bundled demo corpus). */
+  documents?: string[];
+  /** The most words in one chunk: an integer from 1 to 10000 (default 100). */
+  chunkWords?: number;
+  /** Words repeated from one chunk at the start of the next: 0 to chunkWords - 1 (default 0). */
+  overlapWords?: number;
+  /** How many chunks run: 1 to 100000; more than the documents make repeats them (default: every chunk once). */
   chunks?: number;
-  /** The question to score against (default "What is retrieval augmented generation?"). */
+  /** The question to answer (default "What is retrieval augmented generation?"). */
   query?: string;
+  /** Your embedding model: called for the query and every chunk; its vectors replace the hashed ones in the cosine. */
+  embed?: (text: string) => Float32Array | number[] | Promise<Float32Array | number[]>;
   /** Replays a run: an integer from 0 to 2^53 - 1 (default: a random one, reported back). */
   seed?: number;
   /** Phase 1 latency bounds [min, max] in ms, 0 <= min <= max <= 60000 (default [100, 300]). */
@@ -50,7 +61,10 @@ export interface PipelineEvent {
   id?: string;
   phase?: "embed" | "score" | "answer";
   plannedMs?: number;
+  /** On a Phase 2 phase-complete: the blended score, and its parts. */
   score?: number;
+  bm25?: number;
+  cosine?: number;
   arrived?: number;
   parties?: number;
   generation?: number;
@@ -78,8 +92,10 @@ export interface PipelineEvent {
 
 /** What a finished run resolves to. */
 export interface RunResult {
+  /** Quoted sentences of the top chunks, each followed by its citation, e.g. "[chunk-4]". */
   answer: string;
-  top: { chunk: number; id: string; score: number }[];
+  /** The top 3 chunks, best first, with their text and the parts of their score. */
+  top: { chunk: number; id: string; score: number; bm25: number; cosine: number; text: string }[];
   makespanMs: number;
   /** Milliseconds the chunks spent in phases, summed over chunks. */
   workingMs: number;
@@ -103,14 +119,20 @@ pub async fn run_pipeline(
     #[wasm_bindgen(js_name = onEvent, unchecked_optional_param_type = "(event: PipelineEvent) => void")]
     on_event: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let config = parse_options(&options).map_err(config_error)?;
+    let (config, embedder) = parse_options(&options).map_err(config_error)?;
     let sink = JsSink::new(on_event).map_err(config_error)?;
-    let result = rag_pipeline(&config, &|event: &Event| sink.emit(event)).await;
+    let embedder = embedder.as_ref().map(|embedder| embedder as &dyn Embedder);
+    let result = rag_pipeline_with(&config, embedder, &|event: &Event| sink.emit(event)).await;
     if let Some(thrown) = sink.thrown.into_inner() {
         return Err(thrown);
     }
     let outcome = result.map_err(|error| match error {
         PipelineError::Config(error) => config_error(error),
+        PipelineError::Query(_) => {
+            let js = Error::new(&error.to_string());
+            set(&js, "field", "embed");
+            js.into()
+        }
         PipelineError::Chunk(error) => {
             let js = Error::new(&error.to_string());
             set(&js, "chunk", error.chunk as f64);
@@ -120,7 +142,18 @@ pub async fn run_pipeline(
     })?;
     let result = Object::new();
     set(&result, "answer", outcome.answer.as_str());
-    set(&result, "top", top_to_js(&outcome.top));
+    let top: Array = outcome
+        .top
+        .iter()
+        .map(|ranked| {
+            let entry = scored_to_js(&Scored { chunk: ranked.chunk, score: ranked.parts.score });
+            set(&entry, "bm25", ranked.parts.bm25);
+            set(&entry, "cosine", ranked.parts.cosine);
+            set(&entry, "text", ranked.text.as_str());
+            JsValue::from(entry)
+        })
+        .collect();
+    set(&result, "top", top);
     set(&result, "makespanMs", outcome.makespan_ms);
     set(&result, "workingMs", outcome.chunk_time.working_ms);
     set(&result, "waitingMs", outcome.chunk_time.waiting_ms);
@@ -130,13 +163,25 @@ pub async fn run_pipeline(
 }
 
 /// The option names `runPipeline` accepts; anything else is a typo worth an error.
-const OPTION_NAMES: [&str; 8] =
-    ["chunks", "query", "seed", "embedMs", "scoreMs", "timeScale", "failChunk", "barrier"];
+const OPTION_NAMES: [&str; 12] = [
+    "documents",
+    "chunkWords",
+    "overlapWords",
+    "chunks",
+    "query",
+    "embed",
+    "seed",
+    "embedMs",
+    "scoreMs",
+    "timeScale",
+    "failChunk",
+    "barrier",
+];
 
-fn parse_options(options: &JsValue) -> Result<RunConfig, ConfigError> {
+fn parse_options(options: &JsValue) -> Result<(RunConfig, Option<JsEmbedder>), ConfigError> {
     let mut config = RunConfig::default();
     if options.is_undefined() || options.is_null() {
-        return Ok(config);
+        return Ok((config, None));
     }
     if !options.is_object() || Array::is_array(options) || options.is_function() {
         return Err(ConfigError::new("options", "must be an object", describe(options)));
@@ -148,9 +193,28 @@ fn parse_options(options: &JsValue) -> Result<RunConfig, ConfigError> {
             return Err(ConfigError::new("options", expected, describe(options)));
         }
     }
-    if let Some(chunks) = number(options, &config::CHUNKS)? {
-        config.chunks = chunks as usize;
+    let documents = get(options, "documents");
+    if !documents.is_undefined() {
+        config.documents = Some(strings(&documents, "documents")?);
     }
+    if let Some(words) = number(options, &config::CHUNK_WORDS)? {
+        config.chunking.max_words = words as usize;
+    }
+    if let Some(words) = number(options, &config::OVERLAP_WORDS)? {
+        config.chunking.overlap_words = words as usize;
+    }
+    if let Some(chunks) = number(options, &config::CHUNKS)? {
+        config.chunks = Some(chunks as usize);
+    }
+    let embed = get(options, "embed");
+    let embedder = match embed.dyn_into::<Function>() {
+        Ok(function) => Some(JsEmbedder(function)),
+        Err(other) if other.is_undefined() => None,
+        Err(other) => {
+            let expected = "must be a function (text) => Float32Array | number[] (or a Promise of one)";
+            return Err(ConfigError::new("embed", expected, describe(&other)));
+        }
+    };
     let query = get(options, config::QUERY_CHARS.field);
     if !query.is_undefined() {
         let expected = "must be a string";
@@ -188,7 +252,72 @@ fn parse_options(options: &JsValue) -> Result<RunConfig, ConfigError> {
     }
     // The ranges that depend on more than one field (embedMs order, failChunk
     // below chunks) are checked once, by rag_pipeline's own validate().
-    Ok(config)
+    Ok((config, embedder))
+}
+
+/// Reads an array of strings, naming the first entry that is not one.
+fn strings(value: &JsValue, field: &'static str) -> Result<Vec<String>, ConfigError> {
+    let expected = "must be an array of strings";
+    if !Array::is_array(value) {
+        return Err(ConfigError::new(field, expected, describe(value)));
+    }
+    let array = Array::from(value);
+    // Checked before reading every entry, so a huge array fails fast.
+    if array.length() as f64 > config::CHUNKS.max {
+        let expected = format!("must be an array of 1 to {} strings", config::CHUNKS.max);
+        return Err(ConfigError::new(field, expected, format!("{} strings", array.length())));
+    }
+    array
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            entry.as_string().ok_or_else(|| {
+                ConfigError::new(field, expected, format!("{field}[{index}] = {}", describe(&entry)))
+            })
+        })
+        .collect()
+}
+
+/// The `embed` option: a JS function from text to a vector, or a Promise of one.
+struct JsEmbedder(Function);
+
+impl Embedder for JsEmbedder {
+    fn embed<'a>(&'a self, text: &'a str) -> LocalBoxFuture<'a, Result<Vec<f32>, String>> {
+        Box::pin(async move {
+            let returned = self.0.call1(&JsValue::NULL, &JsValue::from_str(text)).map_err(|e| thrown(&e))?;
+            // Promise.resolve takes a value or a thenable alike.
+            let value = JsFuture::from(Promise::resolve(&returned)).await.map_err(|e| thrown(&e))?;
+            to_vector(&value)
+        })
+    }
+}
+
+/// A thrown or rejected value as words: an Error's message, else the value.
+fn thrown(value: &JsValue) -> String {
+    let message = value.dyn_ref::<Error>().map(|error| String::from(error.message()));
+    format!("embed threw: {}", message.unwrap_or_else(|| describe(value)))
+}
+
+/// What `embed` resolved to, as numbers: a Float32Array or an array of numbers.
+fn to_vector(value: &JsValue) -> Result<Vec<f32>, String> {
+    if let Some(array) = value.dyn_ref::<Float32Array>() {
+        return Ok(array.to_vec());
+    }
+    let expected = "embed must return a Float32Array or an array of numbers";
+    if !Array::is_array(value) {
+        return Err(format!("{expected} (got {})", describe(value)));
+    }
+    let array = Array::from(value);
+    array
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            entry
+                .as_f64()
+                .map(|number| number as f32)
+                .ok_or_else(|| format!("{expected} (entry {index} is {})", describe(&entry)))
+        })
+        .collect()
 }
 
 /// Reads option `limit.field`: absent is `None`; anything but an in-range number is an error.
@@ -251,16 +380,16 @@ impl JsSink {
     }
 }
 
+fn scored_to_js(scored: &Scored) -> Object {
+    let entry = Object::new();
+    set(&entry, "chunk", scored.chunk as f64);
+    set(&entry, "id", chunk_id(scored.chunk));
+    set(&entry, "score", scored.score);
+    entry
+}
+
 fn top_to_js(top: &[Scored]) -> Array {
-    top.iter()
-        .map(|scored| {
-            let entry = Object::new();
-            set(&entry, "chunk", scored.chunk as f64);
-            set(&entry, "id", chunk_id(scored.chunk));
-            set(&entry, "score", scored.score);
-            JsValue::from(entry)
-        })
-        .collect()
+    top.iter().map(|scored| JsValue::from(scored_to_js(scored))).collect()
 }
 
 /// An event as a plain object: `{ type, run, t, line?, chunk?, id?, ... }`.
@@ -285,12 +414,16 @@ fn event_to_js(event: &Event) -> Object {
         }
         EventKind::PhaseStart { phase, planned_ms, .. } => {
             set(&js, "phase", phase.name());
-            set(&js, "plannedMs", *planned_ms);
+            if let Some(planned_ms) = planned_ms {
+                set(&js, "plannedMs", *planned_ms);
+            }
         }
         EventKind::PhaseComplete { phase, score, .. } => {
             set(&js, "phase", phase.name());
-            if let Some(score) = score {
-                set(&js, "score", *score);
+            if let Some(parts) = score {
+                set(&js, "score", parts.score);
+                set(&js, "bm25", parts.bm25);
+                set(&js, "cosine", parts.cosine);
             }
         }
         EventKind::BarrierArrive { arrived, parties, generation, .. }

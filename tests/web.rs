@@ -34,7 +34,7 @@ async fn run(config: &RunConfig) -> (rag_phase_sync::Outcome, Vec<Event>) {
 
 fn planned(events: &[Event], phase: Phase) -> Vec<f64> {
     let planned = events.iter().filter_map(|event| match event.kind {
-        EventKind::PhaseStart { phase: p, planned_ms, .. } if p == phase => Some(planned_ms),
+        EventKind::PhaseStart { phase: p, planned_ms, .. } if p == phase => planned_ms,
         _ => None,
     });
     planned.collect()
@@ -43,7 +43,8 @@ fn planned(events: &[Event], phase: Phase) -> Vec<f64> {
 #[wasm_bindgen_test]
 async fn phases_never_overlap_on_real_timers() {
     for seed in [1, 2, 3] {
-        let (outcome, events) = run(&RunConfig { seed: Some(seed), ..RunConfig::default() }).await;
+        let (outcome, events) =
+            run(&RunConfig { seed: Some(seed), chunks: Some(6), ..RunConfig::default() }).await;
         assert_run_invariants(&events, 6);
         let slowest = planned(&events, Phase::Embed).into_iter().fold(0.0, f64::max) + 50.0;
         let makespan = outcome.makespan_ms;
@@ -84,9 +85,42 @@ async fn bad_options_reject_with_an_error_naming_the_field_and_range() {
         (r#"{"timeScale": -1}"#, "timeScale", "timeScale must be a number from 0 to 1000 (got -1)"),
         (r#"{"seed": 1.5}"#, "seed", "seed must be an integer from 0 to 9007199254740991 (got 1.5)"),
         (r#"{"query": 42}"#, "query", "query must be a string (got 42)"),
-        (r#"{"failChunk": 6}"#, "failChunk", "failChunk must be a chunk index from 0 to 5 (got 6)"),
+        (
+            r#"{"chunks": 6, "failChunk": 6}"#,
+            "failChunk",
+            "failChunk must be a chunk index from 0 to 5 (got 6)",
+        ),
         (r#"{"barrier": "tokio"}"#, "barrier", r#"barrier must be one of "phase", "classic" (got "tokio")"#),
-        (r#"{"chunk": 6}"#, "options", r#"options has no option "chunk"; accepted: chunks,"#),
+        (
+            r#"{"documents": "one text"}"#,
+            "documents",
+            r#"documents must be an array of strings (got "one text")"#,
+        ),
+        (
+            r#"{"documents": ["ok", 7]}"#,
+            "documents",
+            "documents must be an array of strings (got documents[1] = 7)",
+        ),
+        (
+            r#"{"documents": []}"#,
+            "documents",
+            "documents must be an array of 1 to 100000 strings (got 0 strings)",
+        ),
+        (r#"{"documents": ["ok", "   "]}"#, "documents", "documents must each contain some text"),
+        (r#"{"chunkWords": 0}"#, "chunkWords", "chunkWords must be an integer from 1 to 10000 (got 0)"),
+        (
+            r#"{"chunkWords": 10, "overlapWords": 10}"#,
+            "overlapWords",
+            "overlapWords must be an integer from 0 to 9",
+        ),
+        (
+            r#"{"overlapWords": -1}"#,
+            "overlapWords",
+            "overlapWords must be an integer from 0 to 9999 (got -1)",
+        ),
+        (r#"{"failChunk": 46}"#, "failChunk", "failChunk must be a chunk index from 0 to 45 (got 46)"),
+        (r#"{"embed": "model"}"#, "embed", r#"embed must be a function (text) => Float32Array"#),
+        (r#"{"chunk": 6}"#, "options", r#"options has no option "chunk"; accepted: documents, chunkWords,"#),
         (r#"[1, 2]"#, "options", "options must be an object"),
     ];
     for (options, field, message) in cases {
@@ -204,4 +238,87 @@ async fn an_event_callback_that_throws_rejects_the_run_with_its_error() {
     let not_a_function = run_pipeline(JsValue::UNDEFINED, JsValue::from(3)).await.unwrap_err();
     let text = String::from(not_a_function.dyn_into::<Error>().unwrap().message());
     assert_eq!(text, "onEvent must be a function (got 3)");
+}
+
+#[wasm_bindgen_test]
+async fn ten_megabytes_of_text_is_the_limit() {
+    let documents = Array::of1(&"word ".repeat(2_200_000).into());
+    let options = Object::new();
+    Reflect::set(&options, &"documents".into(), &documents).unwrap();
+    let error =
+        run_pipeline(options.into(), JsValue::UNDEFINED).await.unwrap_err().dyn_into::<Error>().unwrap();
+    assert_eq!(
+        String::from(error.message()),
+        "documents must hold at most 10 MB of text in all (got 10.5 MB)"
+    );
+}
+
+/// Runs `runPipeline` with `options` (JS source of an object literal, so it
+/// can hold functions); resolves to the result or the rejection.
+async fn run_js(options: &str) -> Result<JsValue, JsValue> {
+    let options = Function::new_no_args(&format!("return ({options});")).call0(&JsValue::NULL).unwrap();
+    run_pipeline(options, JsValue::UNDEFINED).await
+}
+
+fn message(error: JsValue) -> String {
+    String::from(error.dyn_into::<Error>().expect("rejects with a JS Error").message())
+}
+
+#[wasm_bindgen_test]
+async fn a_js_embed_function_supplies_the_vectors() {
+    // A toy model: counts of a few letters, returned after a real 5 ms timer.
+    let model = r#"async (text) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return Float32Array.from("aeiost", (letter) => text.split(letter).length - 1);
+    }"#;
+    let documents =
+        r#"["Barriers wait for every party.", "Sourdough rises overnight.", "Ferries leave at seven."]"#;
+    let result =
+        run_js(&format!(r#"{{ documents: {documents}, query: "When do ferries leave?", embed: {model} }}"#))
+            .await
+            .unwrap();
+    let top = Array::from(&Reflect::get(&result, &"top".into()).unwrap());
+    let best = top.get(0);
+    assert_eq!(Reflect::get(&best, &"id".into()).unwrap(), "chunk-2");
+    assert_eq!(Reflect::get(&best, &"text".into()).unwrap(), "Ferries leave at seven.");
+    let cosine = Reflect::get(&best, &"cosine".into()).unwrap().as_f64().unwrap();
+    assert!(cosine > 0.5, "the model's letter counts are alike: {cosine}");
+    let answer = Reflect::get(&result, &"answer".into()).unwrap().as_string().unwrap();
+    assert_eq!(answer, "Ferries leave at seven. [chunk-2]");
+
+    // A plain array of numbers, returned synchronously, works too.
+    let plain = r#"(text) => [text.length, 1]"#;
+    assert!(run_js(&format!(r#"{{ chunks: 3, embed: {plain} }}"#)).await.is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn an_embed_function_that_fails_is_a_chunk_error_naming_the_chunk() {
+    // The demo corpus's chunk-2 is about hallucination; the query is embedded first.
+    let cases = [
+        (
+            "(t) => { if (t.includes('hallucinate')) throw new Error('quota'); return [1, 2]; }",
+            "embed threw: quota",
+        ),
+        (
+            "async (t) => { if (t.includes('hallucinate')) throw 'offline'; return [1, 2]; }",
+            r#"embed threw: "offline""#,
+        ),
+        (
+            "(t) => t.includes('hallucinate') ? [1] : [1, 2]",
+            "embed returned 1 number, but the query's vector has 2",
+        ),
+        ("(t) => t.includes('hallucinate') ? [1, NaN] : [1, 2]", "embed returned NaN at index 1"),
+        (
+            "(t) => t.includes('hallucinate') ? 'vec' : [1, 2]",
+            "embed must return a Float32Array or an array of numbers",
+        ),
+    ];
+    for (model, reason) in cases {
+        let error = run_js(&format!("{{ chunks: 6, embed: {model} }}")).await.unwrap_err();
+        let text = message(error);
+        assert!(text.starts_with(&format!("chunk-2 failed in Phase 1 (embed): {reason}")), "{model}: {text}");
+    }
+    let error = run_js("{ embed: () => { throw new Error('no key'); } }").await.unwrap_err();
+    assert_eq!(Reflect::get(&error, &"field".into()).unwrap(), "embed");
+    assert_eq!(message(error), "embedding the query failed: embed threw: no key");
 }

@@ -14,7 +14,6 @@ pub mod chunker;
 pub mod corpus;
 pub mod embedding;
 pub mod index;
-pub mod placeholder;
 pub mod rank;
 pub mod sentence;
 pub mod stem;
