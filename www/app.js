@@ -10,6 +10,7 @@ const runButton = $("#run");
 const errorBox = $("#error");
 const logList = $("#log");
 const answerBox = $("#answer");
+const documentsSummary = $("#documents-summary");
 const timeline = new Timeline($("#timeline"), $("#lanes-note"));
 const barriers = new BarrierView($("#barriers"));
 
@@ -33,8 +34,13 @@ function readOptions() {
   number("seed");
   number("timeScale");
   number("failChunk");
+  number("chunkWords");
+  number("overlapWords");
   options.query = String(data.get("query") ?? "");
   options.barrier = String(data.get("barrier") ?? "phase");
+  // One pasted text is one document; Rust splits it into paragraphs and chunks.
+  const documents = String(data.get("documents") ?? "");
+  if (documents.trim() !== "") options.documents = [documents];
   return options;
 }
 
@@ -75,6 +81,9 @@ function logLine(event) {
 
 function onEvent(event) {
   if (event.type === "run-start") {
+    documentsSummary.textContent = form.elements.documents.value.trim() === ""
+      ? `the bundled corpus, ${event.chunks} chunks`
+      : `your text, ${event.chunks} chunks`;
     hiddenLines = 0;
     runStartedAt = performance.now() - event.t;
     timeline.reset(event.chunks);
@@ -91,18 +100,62 @@ function animate() {
   frame = requestAnimationFrame(animate);
 }
 
+/** The answer with each `[chunk-N]` citation as a link to that chunk's lane. */
+function answerParagraph(answer) {
+  const paragraph = document.createElement("p");
+  paragraph.className = "answer-text";
+  for (const part of answer.split(/(\[chunk-\d+\])/)) {
+    const cited = part.match(/^\[chunk-(\d+)\]$/);
+    if (!cited) {
+      paragraph.append(part);
+      continue;
+    }
+    const link = document.createElement("a");
+    link.href = "#";
+    link.className = "cite";
+    link.textContent = part;
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      timeline.highlight(Number(cited[1]));
+      answerBox.querySelector(`[data-chunk="${cited[1]}"]`)?.classList.add("flash");
+    });
+    paragraph.append(link);
+  }
+  return paragraph;
+}
+
+/** One of the top chunks: its id, its score and the parts it blends, its text. */
+function sourceItem(entry) {
+  const item = document.createElement("li");
+  item.dataset.chunk = String(entry.chunk);
+  const head = document.createElement("div");
+  const id = document.createElement("code");
+  id.textContent = entry.id;
+  const score = document.createElement("span");
+  score.className = "score";
+  score.textContent = `score ${entry.score.toFixed(2)} · BM25 ${entry.bm25.toFixed(2)} · cosine ${entry.cosine.toFixed(2)}`;
+  head.append(id, " ", score);
+  const quote = document.createElement("blockquote");
+  quote.textContent = entry.text;
+  item.append(head, quote);
+  // Fewer than three chunks matched: the rest of the top 3 is filler, and looks it.
+  if (entry.score === 0) {
+    item.classList.add("unmatched");
+    score.textContent += " · no match";
+  }
+  return item;
+}
+
 function showAnswer(result) {
-  const top = result.top
-    .map((entry) => `<li><code>${entry.id}</code> <span class="score">score ${entry.score.toFixed(2)}</span></li>`)
-    .join("");
   const waitShare = (100 * result.waitingMs) / Math.max(result.workingMs + result.waitingMs, 1e-9);
-  answerBox.innerHTML = `<p></p><ol>${top}</ol>
+  answerBox.innerHTML = `<ol class="sources"></ol>
     <p class="facts">The barrier's cost: chunks spent <strong>${result.waitingMs.toFixed(0)} ms</strong>
     waiting for slower chunks, ${waitShare.toFixed(0)}% of their ${(result.workingMs + result.waitingMs).toFixed(0)}
     chunk-milliseconds.</p>
     <p class="facts">makespan ${result.makespanMs.toFixed(0)} ms · run ${result.runId} ·
     seed <code>${result.seed}</code> <button type="button" id="replay">replay this seed</button></p>`;
-  answerBox.querySelector("p").textContent = result.answer;
+  answerBox.prepend(answerParagraph(result.answer));
+  answerBox.querySelector(".sources").append(...result.top.map(sourceItem));
   $("#replay").addEventListener("click", () => {
     form.elements.seed.value = String(result.seed);
   });
@@ -113,6 +166,7 @@ function showError(error) {
   errorBox.textContent = error instanceof Error ? error.message : String(error);
   const field = error?.field && form.querySelector(`[data-field="${error.field}"]`);
   if (field) {
+    field.closest("details")?.setAttribute("open", "");
     field.classList.add("invalid");
     field.focus();
   }

@@ -40,9 +40,20 @@ export class Timeline {
       this.root.append(row);
       this.lanes.push({ row, name, track, status, summary: "queued", open: null });
     }
+    this.root.classList.toggle("dense", chunks > 16);
     this.note.hidden = chunks <= MAX_LANES;
     this.note.textContent = `Showing the first ${MAX_LANES} of ${chunks} chunks; the log and answer cover all of them.`;
     this.drawAxis();
+  }
+
+  /** Scrolls chunk `chunk`'s lane into view and flashes it (a citation was clicked). */
+  highlight(chunk) {
+    const lane = this.lanes[chunk];
+    if (!lane) return;
+    lane.row.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    lane.row.classList.remove("flash");
+    void lane.row.offsetWidth; // restart the animation
+    lane.row.classList.add("flash");
   }
 
   /** Applies one event from the pipeline. */
@@ -50,7 +61,8 @@ export class Timeline {
     const lane = this.lanes[event.chunk];
     switch (event.type) {
       case "phase-start":
-        this.stretch(event.t + event.plannedMs);
+        // A real embedder's call has no planned length; the bar grows as it runs.
+        this.stretch(event.t + (event.plannedMs ?? 0));
         if (lane) {
           this.close(lane, event.t);
           this.open(lane, event.phase, event.t);

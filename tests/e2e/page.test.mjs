@@ -39,6 +39,8 @@ after(async () => {
 const logLines = () => page.$$eval("#log li", (items) => items.map((item) => item.textContent));
 
 async function runWith(fields) {
+  // The documents fields live in a <details>; open it so they can be typed in.
+  await page.$eval("#documents-panel", (details) => { details.open = true; });
   for (const [name, value] of Object.entries(fields)) {
     const selector = `[name=${name}]`;
     if (name === "timeScale" || name === "barrier") await page.selectOption(selector, value);
@@ -142,6 +144,40 @@ test("runPipeline rejects bad options with an Error, straight from page script",
   });
   assert.equal(isError, true);
   assert.match(message, /^embedMs must be \[min, max\] with min <= max/);
+});
+
+test("the bundled corpus answers with quotes and citations that point at their lanes", async () => {
+  await runWith({ chunks: "", seed: "5", timeScale: "1", documents: "", query: "Why does scoring need a barrier?" });
+  assert.equal(await page.locator(".lane").count(), 46, "every passage of the corpus is a chunk");
+  const answer = await page.textContent("#answer .answer-text");
+  assert.match(answer, /\[chunk-\d+\]/);
+  assert.match(answer, /document frequenc|corpus/i, answer);
+  const citations = await page.$$eval("#answer .cite", (links) => links.map((link) => link.textContent));
+  const sources = await page.$$eval("#answer .sources code", (codes) => codes.map((code) => code.textContent));
+  assert.ok(citations.every((cite) => sources.includes(cite.slice(1, -1))), `${citations} within ${sources}`);
+  assert.match(await page.textContent("#answer .sources li"), /score \d\.\d\d · BM25 \d+\.\d\d · cosine -?\d\.\d\d/);
+  await page.click("#answer .cite");
+  assert.equal(await page.locator(".lane.flash").count(), 1, "the cited lane is highlighted");
+  await page.screenshot({ path: `${ARTIFACTS}corpus.png`, fullPage: true });
+});
+
+test("your own text is chunked, searched and quoted; bad chunking names its field", async () => {
+  const text = [
+    "The lighthouse keeper climbs 112 steps every evening. He lights the lamp at dusk.",
+    "Sourdough needs a starter of flour and water. It rises slowly overnight.",
+    "The ferry to the island leaves at seven. Tickets are sold on board.",
+  ].join("\n\n");
+  await runWith({ documents: text, query: "When does the ferry leave?", chunkWords: "0" });
+  assert.equal(await page.textContent("#error"), "chunkWords must be an integer from 1 to 10000 (got 0)");
+  assert.equal(await page.getAttribute("[name=chunkWords]", "class"), "invalid");
+
+  await runWith({ chunkWords: "", overlapWords: "" });
+  assert.equal(await page.isVisible("#error"), false);
+  assert.equal(await page.locator(".lane").count(), 3);
+  assert.equal(await page.textContent("#answer .answer-text"), "The ferry to the island leaves at seven. [chunk-2]");
+  assert.match(await page.textContent("#documents-summary"), /your text, 3 chunks/);
+  await page.screenshot({ path: `${ARTIFACTS}documents.png`, fullPage: true });
+  await runWith({ documents: "", query: "What is retrieval augmented generation?" });
 });
 
 test("nothing was logged to the console as an error", () => {
