@@ -10,8 +10,16 @@ use std::task::Poll;
 use futures::executor::block_on;
 use futures::future::join_all;
 use probe::Probe;
+use rag_phase_sync::barrier::Wait;
 use rag_phase_sync::classic_barrier::ClassicBarrier;
 use rag_phase_sync::{BarrierError, BarrierSignal, PhaseBarrier};
+
+/// A plain wait on `barrier` that has arrived and parked, polled by `probe`.
+fn parked<'b, 'o>(barrier: &'b PhaseBarrier<'o>, probe: &Probe) -> Wait<'b, 'o> {
+    let mut wait = barrier.wait();
+    assert!(probe.poll(&mut wait).is_pending(), "arrived and parked");
+    wait
+}
 
 fn leader_of(poll: Poll<Result<rag_phase_sync::Arrival, BarrierError>>) -> Option<(bool, u64)> {
     match poll {
@@ -25,8 +33,7 @@ fn leader_of(poll: Poll<Result<rag_phase_sync::Arrival, BarrierError>>) -> Optio
 fn a_dropped_wait_withdraws_so_a_lone_wait_still_blocks() {
     let barrier = PhaseBarrier::new(2).unwrap();
     let (a, b, c) = (Probe::new(), Probe::new(), Probe::new());
-    let mut first = barrier.wait();
-    assert!(a.poll(&mut first).is_pending());
+    let mut first = parked(&barrier, &a);
     assert_eq!(barrier.arrived(), 1);
     drop(first); // cancelled while parked
 
@@ -86,10 +93,7 @@ fn a_party_that_fails_and_aborts_never_deadlocks_the_others() {
 fn abort_wakes_every_waiter_once_with_the_reason_and_reset_makes_it_usable() {
     let barrier = PhaseBarrier::new(3).unwrap();
     let probes = [Probe::new(), Probe::new()];
-    let mut waits = [barrier.wait(), barrier.wait()];
-    for (probe, wait) in probes.iter().zip(&mut waits) {
-        assert!(probe.poll(wait).is_pending());
-    }
+    let mut waits = probes.each_ref().map(|probe| parked(&barrier, probe));
     barrier.abort("chunk-5 failed");
     barrier.abort("a second reason is ignored");
     assert!(barrier.is_broken());
@@ -117,8 +121,7 @@ fn abort_wakes_every_waiter_once_with_the_reason_and_reset_makes_it_usable() {
 fn reset_breaks_waiters_of_an_unbroken_barrier() {
     let barrier = PhaseBarrier::new(2).unwrap();
     let probe = Probe::new();
-    let mut wait = barrier.wait();
-    assert!(probe.poll(&mut wait).is_pending());
+    let mut wait = parked(&barrier, &probe);
     barrier.reset();
     assert_eq!(probe.wakes(), 1);
     assert_eq!(probe.poll(&mut wait), Poll::Ready(Err(BarrierError::Broken("reset".into()))));
@@ -129,10 +132,7 @@ fn reset_breaks_waiters_of_an_unbroken_barrier() {
 fn arrive_and_drop_releases_a_generation_waiting_only_for_the_dropped_party() {
     let barrier = PhaseBarrier::new(3).unwrap();
     let probes = [Probe::new(), Probe::new()];
-    let mut waits = [barrier.wait_as(0), barrier.wait_as(1)];
-    for (probe, wait) in probes.iter().zip(&mut waits) {
-        assert!(probe.poll(wait).is_pending());
-    }
+    let mut waits = probes.each_ref().map(|probe| parked(&barrier, probe));
     barrier.arrive_and_drop().unwrap();
     assert_eq!((barrier.parties(), barrier.generation()), (2, 1));
     let outcomes: Vec<(bool, u64)> =
@@ -173,8 +173,7 @@ fn one_instance_runs_many_generations_with_one_leader_each() {
 fn a_wait_dropped_after_release_changes_nothing() {
     let barrier = PhaseBarrier::new(2).unwrap();
     let probe = Probe::new();
-    let mut released = barrier.wait();
-    assert!(probe.poll(&mut released).is_pending());
+    let mut released = parked(&barrier, &probe);
     assert_eq!(leader_of(Probe::new().poll(&mut barrier.wait())), Some((true, 0)));
     drop(released); // woken, never polled again
     assert_eq!((barrier.arrived(), barrier.generation()), (0, 1));
@@ -186,8 +185,7 @@ fn a_wait_dropped_after_release_changes_nothing() {
 fn a_repolled_waiter_is_woken_once_on_its_latest_waker() {
     let barrier = PhaseBarrier::new(2).unwrap();
     let (old, new) = (Probe::new(), Probe::new());
-    let mut wait = barrier.wait();
-    assert!(old.poll(&mut wait).is_pending());
+    let mut wait = parked(&barrier, &old);
     assert!(new.poll(&mut wait).is_pending(), "a spurious poll does not release");
     assert_eq!(barrier.arrived(), 1, "nor arrive twice");
     assert!(Probe::new().poll(&mut barrier.wait()).is_ready());
