@@ -33,7 +33,7 @@ fn leader_of(poll: Poll<Result<rag_phase_sync::Arrival, BarrierError>>) -> Optio
 fn a_dropped_wait_withdraws_so_a_lone_wait_still_blocks() {
     let barrier = PhaseBarrier::new(2).unwrap();
     let (a, b, c) = (Probe::new(), Probe::new(), Probe::new());
-    let mut first = parked(&barrier, &a);
+    let first = parked(&barrier, &a);
     assert_eq!(barrier.arrived(), 1);
     drop(first); // cancelled while parked
 
@@ -173,7 +173,7 @@ fn one_instance_runs_many_generations_with_one_leader_each() {
 fn a_wait_dropped_after_release_changes_nothing() {
     let barrier = PhaseBarrier::new(2).unwrap();
     let probe = Probe::new();
-    let mut released = parked(&barrier, &probe);
+    let released = parked(&barrier, &probe);
     assert_eq!(leader_of(Probe::new().poll(&mut barrier.wait())), Some((true, 0)));
     drop(released); // woken, never polled again
     assert_eq!((barrier.arrived(), barrier.generation()), (0, 1));
