@@ -55,6 +55,19 @@ pub struct Scored {
     pub score: f64,
 }
 
+/// The barrier's benefit, made visible: had every chunk scored the moment it
+/// was embedded, against the chunks embedded so far, BM25 would have read
+/// partial document frequencies and a partial average length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithoutBarrier {
+    /// The top chunks by those early scores, best first.
+    pub top: Vec<Scored>,
+    /// How many chunks' early score differs from their real one.
+    pub changed: usize,
+    /// How many of `top` are not among the real top chunks.
+    pub wrong: usize,
+}
+
 /// How the chunks spent their time, summed over chunks: what the barrier costs.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ChunkTime {
@@ -72,8 +85,11 @@ pub enum EventKind {
     /// A chunk began a phase that will take `planned_ms` of simulated
     /// latency (`None`: a real embedder's call, which takes what it takes).
     PhaseStart { chunk: usize, phase: Phase, planned_ms: Option<f64> },
-    /// A chunk finished a phase; Phase 2 carries the chunk's score and its parts.
-    PhaseComplete { chunk: usize, phase: Phase, score: Option<ScoreParts> },
+    /// A chunk finished a phase; Phase 2 carries the chunk's score and its
+    /// parts. Phase 1 carries `early`: the score the chunk would get if it
+    /// scored now, against the chunks embedded so far, without waiting at the
+    /// barrier (what the barrier prevents; see [`WithoutBarrier`]).
+    PhaseComplete { chunk: usize, phase: Phase, score: Option<ScoreParts>, early: Option<f64> },
     /// A chunk reached the barrier: `arrived` of `parties` in this `generation`.
     BarrierArrive { chunk: usize, arrived: usize, parties: usize, generation: u64 },
     /// A chunk parked at the barrier was cancelled and took its arrival back:
@@ -91,6 +107,9 @@ pub enum EventKind {
     ChunkCancelled { chunk: usize, phase: Phase, waiting: bool },
     /// Phase 3 ranked the chunks; best first.
     TopChunks { top: Vec<Scored> },
+    /// What the run would have answered from had chunks scored as soon as
+    /// they were embedded.
+    WithoutBarrier(WithoutBarrier),
     /// Phase 3 began composing the answer from the top chunks.
     AnswerStart { from: usize },
     /// The final answer.
@@ -125,6 +144,7 @@ impl EventKind {
             EventKind::ChunkFailed { .. } => "chunk-failed",
             EventKind::ChunkCancelled { .. } => "chunk-cancelled",
             EventKind::TopChunks { .. } => "top",
+            EventKind::WithoutBarrier(_) => "without-barrier",
             EventKind::AnswerStart { .. } => "answer-start",
             EventKind::Answer { .. } => "answer",
             EventKind::RunEnd { .. } => "run-end",
@@ -152,13 +172,13 @@ impl Event {
     /// use rag_phase_sync::{Event, EventKind, Phase};
     /// use rag_phase_sync::retrieval::index::ScoreParts;
     /// let parts = ScoreParts { bm25: 2.1, bm25_normalised: 0.8, cosine: 0.58, score: 0.734 };
-    /// let kind = EventKind::PhaseComplete { chunk: 2, phase: Phase::Score, score: Some(parts) };
+    /// let kind = EventKind::PhaseComplete { chunk: 2, phase: Phase::Score, score: Some(parts), early: None };
     /// let event = Event { run: 1, t_ms: 0.0, kind };
     /// assert_eq!(event.log_line().unwrap(), "Phase 2 complete: chunk-2 score=0.73");
     /// ```
     pub fn log_line(&self) -> Option<String> {
         let line = match &self.kind {
-            EventKind::PhaseComplete { chunk, phase, score } => {
+            EventKind::PhaseComplete { chunk, phase, score, .. } => {
                 let mut line = format!("Phase {} complete: {}", phase.number(), chunk_id(*chunk));
                 if let Some(parts) = score {
                     let _ = write!(line, " score={:.2}", parts.score);

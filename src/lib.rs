@@ -43,7 +43,7 @@ pub mod web;
 pub use barrier::{Arrival, BarrierError, BarrierSignal, PhaseBarrier};
 pub use barrier_choice::BarrierKind;
 pub use config::{ConfigError, RunConfig};
-pub use event::{ChunkTime, Event, EventKind, EventSink, Phase, Scored};
+pub use event::{ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
 pub use pipeline::{
     process_chunk, rag_pipeline, rag_pipeline_with, ChunkError, Outcome, PipelineError, Ranked,
 };

@@ -18,7 +18,7 @@ use crate::barrier_choice::ChosenBarrier;
 use crate::chunks::Chunks;
 use crate::config::{ConfigError, RunConfig, CHUNKS};
 use crate::embedder::{check_vector, Embedder};
-use crate::event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored};
+use crate::event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
 use crate::retrieval::answer::{extractive_answer, Cited};
 use crate::retrieval::index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
 use crate::retrieval::rank::top_k;
@@ -35,12 +35,15 @@ pub struct SharedState {
     pub index: CorpusIndex,
     /// Every chunk's score, once Phase 2 has computed it.
     pub scores: Vec<Option<ScoreParts>>,
+    /// Every chunk's early score: what it would have scored the moment it
+    /// was embedded, had there been no barrier.
+    pub early: Vec<Option<f64>>,
 }
 
 impl SharedState {
     /// Empty state for `chunks` chunks.
     pub fn new(chunks: usize) -> Self {
-        SharedState { index: CorpusIndex::new(chunks), scores: vec![None; chunks] }
+        SharedState { index: CorpusIndex::new(chunks), scores: vec![None; chunks], early: vec![None; chunks] }
     }
 }
 
@@ -113,6 +116,8 @@ pub struct Outcome {
     pub answer: String,
     /// The top chunks, best first.
     pub top: Vec<Ranked>,
+    /// What the top chunks would have been without the barrier.
+    pub without_barrier: WithoutBarrier,
     /// Milliseconds from the run's start to its answer.
     pub makespan_ms: f64,
     /// How the chunks spent their time: working, or waiting at the barrier.
@@ -245,11 +250,20 @@ pub async fn rag_pipeline_with(
     drop(barrier);
 
     // Phase 3, once, with every score in hand.
-    let scores: Vec<ScoreParts> = state.into_inner().scores.into_iter().flatten().collect();
+    let state = state.into_inner();
+    let scores: Vec<ScoreParts> = state.scores.into_iter().flatten().collect();
     let totals: Vec<f64> = scores.iter().map(|parts| parts.score).collect();
     let best = top_k(&totals, TOP_K);
-    let top: Vec<Scored> = best.iter().map(|&chunk| Scored { chunk, score: totals[chunk] }).collect();
-    run.emit(EventKind::TopChunks { top });
+    let scored = |scores: &[f64], chunks: &[usize]| -> Vec<Scored> {
+        chunks.iter().map(|&chunk| Scored { chunk, score: scores[chunk] }).collect()
+    };
+    run.emit(EventKind::TopChunks { top: scored(&totals, &best) });
+    let early: Vec<f64> = state.early.into_iter().flatten().collect();
+    let changed = early.iter().zip(&totals).filter(|(early, total)| early != total).count();
+    let early_best = top_k(&early, TOP_K);
+    let wrong = early_best.iter().filter(|chunk| !best.contains(chunk)).count();
+    let without_barrier = WithoutBarrier { top: scored(&early, &early_best), changed, wrong };
+    run.emit(EventKind::WithoutBarrier(without_barrier.clone()));
     run.emit(EventKind::AnswerStart { from: best.len() });
     let cited: Vec<Cited> = best
         .iter()
@@ -262,7 +276,8 @@ pub async fn rag_pipeline_with(
         .iter()
         .map(|&chunk| Ranked { chunk, parts: scores[chunk], text: run.chunks.text(chunk).to_string() })
         .collect();
-    Ok(Outcome { run: run.id, seed: run.seed, answer, top, makespan_ms, chunk_time: run.chunk_time.get() })
+    let chunk_time = run.chunk_time.get();
+    Ok(Outcome { run: run.id, seed: run.seed, answer, top, without_barrier, makespan_ms, chunk_time })
 }
 
 /// One chunk's life: Phase 1, the barrier, Phase 2, the same barrier again.
@@ -312,8 +327,15 @@ pub async fn process_chunk(
     if run.config.fail_chunk == Some(chunk) {
         return Err(fail(&mut cancel_notice, Phase::Embed, "injected failure (failChunk)".into()));
     }
-    state.borrow_mut().index.publish(chunk, features);
-    run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Embed, score: None });
+    let early = {
+        let mut state = state.borrow_mut();
+        state.index.publish(chunk, features);
+        // Not used for ranking: recorded to show what the barrier prevents.
+        let early = state.index.score(chunk, &run.query).map(|parts| parts.score);
+        state.early[chunk] = early;
+        early
+    };
+    run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Embed, score: None, early });
 
     cancel_notice.waiting = true;
     arrive_and_wait(chunk, Phase::Embed, barrier, run).await?;
@@ -330,7 +352,7 @@ pub async fn process_chunk(
         state.scores[chunk] = score;
         score
     };
-    run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Score, score });
+    run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Score, score, early: None });
 
     cancel_notice.waiting = true;
     arrive_and_wait(chunk, Phase::Score, barrier, run).await?;

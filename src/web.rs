@@ -13,7 +13,7 @@ use web_sys::js_sys::{Array, Error, Float32Array, Function, Object, Promise, Ref
 use crate::barrier_choice::BarrierKind;
 use crate::config::{self, ConfigError, Limit, RunConfig};
 use crate::embedder::Embedder;
-use crate::event::{chunk_id, Event, EventKind, Scored};
+use crate::event::{chunk_id, Event, EventKind, Scored, WithoutBarrier};
 use crate::pipeline::{rag_pipeline_with, PipelineError};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -50,7 +50,7 @@ export interface RunOptions {
 export interface PipelineEvent {
   type: "run-start" | "phase-start" | "phase-complete" | "barrier-arrive" | "barrier-withdraw"
       | "barrier-release" | "barrier-broken" | "chunk-failed" | "chunk-cancelled" | "top"
-      | "answer-start" | "answer" | "run-end";
+      | "without-barrier" | "answer-start" | "answer" | "run-end";
   /** The run's id. */
   run: number;
   /** Milliseconds since the run started. */
@@ -65,6 +65,12 @@ export interface PipelineEvent {
   score?: number;
   bm25?: number;
   cosine?: number;
+  /** On a Phase 1 phase-complete: the score the chunk would get if it scored now, without the barrier. */
+  early?: number;
+  /** On without-barrier: how many chunks' early score differs from their real one,
+   *  and how many of its top chunks are not in the real top. */
+  changed?: number;
+  wrong?: number;
   arrived?: number;
   parties?: number;
   generation?: number;
@@ -74,9 +80,10 @@ export interface PipelineEvent {
   message?: string;
   /** On run-start: which barrier the run uses. */
   barrier?: "phase" | "classic";
+  /** On top and without-barrier: the top chunks, best first. */
+  top?: { chunk: number; id: string; score: number }[];
   /** On barrier-broken: why the barrier was aborted. */
   reason?: string;
-  top?: { chunk: number; id: string; score: number }[];
   from?: number;
   text?: string;
   chunks?: number;
@@ -96,6 +103,9 @@ export interface RunResult {
   answer: string;
   /** The top 3 chunks, best first, with their text and the parts of their score. */
   top: { chunk: number; id: string; score: number; bm25: number; cosine: number; text: string }[];
+  /** Had chunks scored as soon as they were embedded (no barrier): the top 3 by those early
+   *  scores, and how many chunks' early score differs from their real one. */
+  withoutBarrier: { top: { chunk: number; id: string; score: number }[]; changed: number; wrong: number };
   makespanMs: number;
   /** Milliseconds the chunks spent in phases, summed over chunks. */
   workingMs: number;
@@ -154,6 +164,9 @@ pub async fn run_pipeline(
         })
         .collect();
     set(&result, "top", top);
+    let without = Object::new();
+    set_without_barrier(&without, &outcome.without_barrier);
+    set(&result, "withoutBarrier", without);
     set(&result, "makespanMs", outcome.makespan_ms);
     set(&result, "workingMs", outcome.chunk_time.working_ms);
     set(&result, "waitingMs", outcome.chunk_time.waiting_ms);
@@ -388,6 +401,12 @@ fn scored_to_js(scored: &Scored) -> Object {
     entry
 }
 
+fn set_without_barrier(object: &Object, without: &WithoutBarrier) {
+    set(object, "top", top_to_js(&without.top));
+    set(object, "changed", without.changed as f64);
+    set(object, "wrong", without.wrong as f64);
+}
+
 fn top_to_js(top: &[Scored]) -> Array {
     top.iter().map(|scored| JsValue::from(scored_to_js(scored))).collect()
 }
@@ -418,12 +437,15 @@ fn event_to_js(event: &Event) -> Object {
                 set(&js, "plannedMs", *planned_ms);
             }
         }
-        EventKind::PhaseComplete { phase, score, .. } => {
+        EventKind::PhaseComplete { phase, score, early, .. } => {
             set(&js, "phase", phase.name());
             if let Some(parts) = score {
                 set(&js, "score", parts.score);
                 set(&js, "bm25", parts.bm25);
                 set(&js, "cosine", parts.cosine);
+            }
+            if let Some(early) = early {
+                set(&js, "early", *early);
             }
         }
         EventKind::BarrierArrive { arrived, parties, generation, .. }
@@ -451,6 +473,7 @@ fn event_to_js(event: &Event) -> Object {
             set(&js, "waiting", *waiting);
         }
         EventKind::TopChunks { top } => set(&js, "top", top_to_js(top)),
+        EventKind::WithoutBarrier(without) => set_without_barrier(&js, without),
         EventKind::AnswerStart { from } => set(&js, "from", *from as f64),
         EventKind::Answer { text } => set(&js, "text", text.as_str()),
         EventKind::RunEnd { makespan_ms, chunk_time, error } => {

@@ -33,7 +33,7 @@ fn scores(events: &[Event]) -> Vec<ScoreParts> {
     let mut scores: Vec<(usize, ScoreParts)> = events
         .iter()
         .filter_map(|event| match event.kind {
-            EventKind::PhaseComplete { chunk, phase: Phase::Score, score: Some(parts) } => {
+            EventKind::PhaseComplete { chunk, phase: Phase::Score, score: Some(parts), .. } => {
                 Some((chunk, parts))
             }
             _ => None,
@@ -248,4 +248,43 @@ async fn the_seeds_own_six_chunks_still_print_the_seeds_lines() {
     assert_eq!(lines[12], "Top 3 chunks: ['chunk-0', 'chunk-3', 'chunk-2']");
     assert_eq!(lines[13], "Generating answer from top 3 chunks...");
     assert!(outcome.answer.contains("[chunk-0]"), "{}", outcome.answer);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_the_barrier_early_chunks_would_score_against_a_partial_corpus() {
+    let config =
+        RunConfig { query: "Why does scoring need a barrier?".into(), seed: Some(7), ..RunConfig::default() };
+    let (result, events) = run(&config, None).await;
+    let outcome = result.unwrap();
+    let early: Vec<(usize, f64)> = events
+        .iter()
+        .filter_map(|event| match event.kind {
+            EventKind::PhaseComplete { chunk, phase: Phase::Embed, early: Some(early), .. } => {
+                Some((chunk, early))
+            }
+            _ => None,
+        })
+        .collect();
+    let real = scores(&events);
+    assert_eq!(early.len(), real.len(), "every chunk reports its early score");
+
+    // The last chunk to be embedded saw the whole corpus: no difference.
+    let &(last, last_early) = early.last().unwrap();
+    assert_eq!(last_early, real[last].score);
+    // Earlier ones that share words with the question saw partial statistics.
+    let changed = early.iter().filter(|&&(chunk, early)| early != real[chunk].score).count();
+    assert!(changed > 0, "some early score differs");
+    assert_eq!(outcome.without_barrier.changed, changed);
+
+    // The counterfactual top 3 is ranked by the early scores, as reported.
+    let mut by_early = early.clone();
+    by_early.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let expected: Vec<usize> = by_early.iter().take(3).map(|(chunk, _)| *chunk).collect();
+    let reported: Vec<usize> = outcome.without_barrier.top.iter().map(|scored| scored.chunk).collect();
+    assert_eq!(reported, expected);
+    let real_top: Vec<usize> = outcome.top.iter().map(|ranked| ranked.chunk).collect();
+    let wrong = expected.iter().filter(|chunk| !real_top.contains(chunk)).count();
+    assert_eq!(outcome.without_barrier.wrong, wrong);
+    eprintln!("real top {real_top:?}, without the barrier {expected:?}, {changed} scores changed");
+    assert!(events.iter().any(|e| e.kind == EventKind::WithoutBarrier(outcome.without_barrier.clone())));
 }

@@ -161,6 +161,10 @@ async fn events_stream_to_the_callback_as_plain_objects() {
     assert_eq!(Reflect::get(&result, &"seed".into()).unwrap(), 5);
     let top = Array::from(&Reflect::get(&result, &"top".into()).unwrap());
     assert_eq!(top.length(), 3);
+    let without = Reflect::get(&result, &"withoutBarrier".into()).unwrap();
+    assert_eq!(Array::from(&Reflect::get(&without, &"top".into()).unwrap()).length(), 3);
+    assert!(Reflect::get(&without, &"changed".into()).unwrap().as_f64().unwrap() <= 4.0);
+    assert_eq!(types.iter().filter(|t| *t == "without-barrier").count(), 1);
 }
 
 #[wasm_bindgen_test]

@@ -19,6 +19,7 @@ const MAX_LOG_LINES = 2000;
 
 let runPipeline; // the WASM module's export, once it has loaded
 let runStartedAt = 0; // performance.now() at the current run's t = 0
+let lastChunkCount = 0; // chunks in the current run, from its run-start event
 let frame = 0;
 
 /** Form values as runPipeline options; blank fields are left out so Rust's defaults apply. */
@@ -81,6 +82,7 @@ function logLine(event) {
 
 function onEvent(event) {
   if (event.type === "run-start") {
+    lastChunkCount = event.chunks;
     documentsSummary.textContent = form.elements.documents.value.trim() === ""
       ? `the bundled corpus, ${event.chunks} chunks`
       : `your text, ${event.chunks} chunks`;
@@ -146,6 +148,20 @@ function sourceItem(entry) {
   return item;
 }
 
+/** What the barrier bought: the top 3 had chunks scored as soon as they were embedded. */
+function withoutBarrierFacts(result) {
+  const { top, changed, wrong } = result.withoutBarrier;
+  const ids = top.map((entry) => entry.id).join(", ");
+  const verdict = wrong === 0
+    ? `the top 3 would have been ${ids}: the same chunks, this time`
+    : `the top 3 would have been ${ids}: ${wrong} of them wrong`;
+  const facts = document.createElement("p");
+  facts.className = "facts without-barrier";
+  facts.textContent = `Without the barrier: ${changed} of ${lastChunkCount} chunks would ` +
+    `have scored against a partial corpus and got a different score, and ${verdict}.`;
+  return facts;
+}
+
 function showAnswer(result) {
   const waitShare = (100 * result.waitingMs) / Math.max(result.workingMs + result.waitingMs, 1e-9);
   answerBox.innerHTML = `<ol class="sources"></ol>
@@ -156,6 +172,7 @@ function showAnswer(result) {
     seed <code>${result.seed}</code> <button type="button" id="replay">replay this seed</button></p>`;
   answerBox.prepend(answerParagraph(result.answer));
   answerBox.querySelector(".sources").append(...result.top.map(sourceItem));
+  answerBox.querySelector(".sources").after(withoutBarrierFacts(result));
   $("#replay").addEventListener("click", () => {
     form.elements.seed.value = String(result.seed);
   });

@@ -72,7 +72,8 @@ export class Timeline {
       case "phase-complete":
         if (lane) {
           this.close(lane, event.t);
-          lane.summary = event.phase === "score" ? `score ${event.score.toFixed(2)}` : "embedded";
+          if (event.phase === "embed") lane.early = event.early;
+          lane.summary = event.phase === "score" ? scoreSummary(event.score, lane.early) : "embedded";
           lane.status.textContent = lane.summary;
         }
         break;
@@ -167,6 +168,13 @@ export class Timeline {
     }
     this.axis.replaceChildren(...ticks);
   }
+}
+
+/** A lane's final score, and the different one it would have had without the barrier. */
+function scoreSummary(score, early) {
+  const shown = score.toFixed(2);
+  if (early === undefined || early.toFixed(2) === shown) return `score ${shown}`;
+  return `score ${shown} · early ${early.toFixed(2)}`;
 }
 
 /** A round tick spacing (1, 2 or 5 times a power of ten) near `raw`. */

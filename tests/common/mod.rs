@@ -57,7 +57,7 @@ pub fn assert_run_invariants(events: &[Event], chunks: usize) {
     let mut scores: Vec<(usize, f64)> = events
         .iter()
         .filter_map(|event| match event.kind {
-            EventKind::PhaseComplete { chunk, phase: Phase::Score, score } => {
+            EventKind::PhaseComplete { chunk, phase: Phase::Score, score, .. } => {
                 Some((chunk, score.unwrap().score))
             }
             _ => None,

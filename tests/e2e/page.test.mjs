@@ -77,7 +77,8 @@ test("a run prints the seed's lines in phase order and shows the answer", async 
   assert.equal(await page.locator(".releases .release").count(), 2);
   assert.equal(await page.locator(".lane .rank").count(), 3);
   const statuses = await page.$$eval(".lane .status", (items) => items.map((item) => item.textContent));
-  statuses.forEach((status) => assert.match(status, /^score \d\.\d\d ✓$/));
+  // A lane that would have scored differently without the barrier says so.
+  statuses.forEach((status) => assert.match(status, /^score \d\.\d\d( · early \d\.\d\d)? ✓$/));
   await page.screenshot({ path: `${ARTIFACTS}page.png`, fullPage: true });
 });
 
@@ -156,6 +157,8 @@ test("the bundled corpus answers with quotes and citations that point at their l
   const sources = await page.$$eval("#answer .sources code", (codes) => codes.map((code) => code.textContent));
   assert.ok(citations.every((cite) => sources.includes(cite.slice(1, -1))), `${citations} within ${sources}`);
   assert.match(await page.textContent("#answer .sources li"), /score \d\.\d\d · BM25 \d+\.\d\d · cosine -?\d\.\d\d/);
+  assert.match(await page.textContent("#answer .without-barrier"),
+    /^Without the barrier: \d+ of 46 chunks would have scored against a partial corpus .* the top 3 would have been chunk-\d+, chunk-\d+, chunk-\d+/);
   await page.click("#answer .cite");
   assert.equal(await page.locator(".lane.flash").count(), 1, "the cited lane is highlighted");
   await page.screenshot({ path: `${ARTIFACTS}corpus.png`, fullPage: true });
