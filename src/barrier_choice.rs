@@ -72,7 +72,10 @@ impl<'o> ChosenBarrier<'o> {
     pub async fn wait_as(&self, party: usize) -> Result<Arrival, BarrierError> {
         match self {
             ChosenBarrier::Phase(barrier) => barrier.wait_as(party).await,
-            ChosenBarrier::Classic(barrier) => Ok(barrier.wait_as(party).await),
+            // Boxed: the classic wait is several times the size of ours, and
+            // inline it would set the size of every chunk future of every
+            // run (all 100,000 alive at once), whichever barrier it uses.
+            ChosenBarrier::Classic(barrier) => Ok(Box::pin(barrier.wait_as(party)).await),
         }
     }
 

@@ -163,19 +163,37 @@ impl<'a> Run<'a> {
         self.sink.emit(&Event { run: self.id, t_ms: self.clock.elapsed_ms(), kind });
     }
 
-    /// Awaits `work`, adding the time it took to the chunks' working time.
-    async fn working<F: Future>(&self, work: F) -> F::Output {
-        self.timed(work, |time| &mut time.working_ms).await
+    /// Awaits the future `work` makes, adding the time it took to the
+    /// chunks' working time.
+    fn working<'s, F: Future + 's>(
+        &'s self,
+        work: impl FnOnce() -> F + 's,
+    ) -> impl Future<Output = F::Output> + 's {
+        // Not an async fn: it returns timed's future rather than wrap it.
+        self.timed(work, |time| &mut time.working_ms)
     }
 
-    /// Awaits `wait`, adding the time it took to the chunks' waiting time.
-    async fn waiting<F: Future>(&self, wait: F) -> F::Output {
-        self.timed(wait, |time| &mut time.waiting_ms).await
+    /// Awaits the future `wait` makes, adding the time it took to the
+    /// chunks' waiting time.
+    fn waiting<'s, F: Future + 's>(
+        &'s self,
+        wait: impl FnOnce() -> F + 's,
+    ) -> impl Future<Output = F::Output> + 's {
+        self.timed(wait, |time| &mut time.waiting_ms)
     }
 
-    async fn timed<F: Future>(&self, future: F, total: fn(&mut ChunkTime) -> &mut f64) -> F::Output {
+    /// Takes a closure, not a future: an async fn keeps a future argument
+    /// and the future it awaits in separate slots of its state (rustc issue
+    /// 62958), so each layer of wrapping would double the wrapped future,
+    /// and all 100,000 chunk futures are alive at once. Made inside, the
+    /// future is stored once.
+    async fn timed<F: Future>(
+        &self,
+        make: impl FnOnce() -> F,
+        total: fn(&mut ChunkTime) -> &mut f64,
+    ) -> F::Output {
         let start = self.clock.elapsed_ms();
-        let output = future.await;
+        let output = make().await;
         let mut time = self.chunk_time.get();
         *total(&mut time) += self.clock.elapsed_ms() - start;
         self.chunk_time.set(time);
@@ -310,7 +328,8 @@ pub async fn process_chunk(
         Some(embedder) => {
             run.emit(EventKind::PhaseStart { chunk, phase: Phase::Embed, planned_ms: None });
             let expected_len = Some(run.query.vector().len());
-            let vector = run.working(embedder.embed(text)).await.and_then(|v| check_vector(v, expected_len));
+            let vector =
+                run.working(|| embedder.embed(text)).await.and_then(|v| check_vector(v, expected_len));
             match vector {
                 Ok(vector) => ChunkFeatures::lexical(text).with_vector(vector),
                 Err(message) => return Err(fail(&mut cancel_notice, Phase::Embed, message)),
@@ -320,7 +339,7 @@ pub async fn process_chunk(
             let (low, high) = run.config.embed_ms;
             let planned_ms = rng.uniform(low, high) * scale;
             run.emit(EventKind::PhaseStart { chunk, phase: Phase::Embed, planned_ms: Some(planned_ms) });
-            run.working(sleep_ms(planned_ms)).await;
+            run.working(|| sleep_ms(planned_ms)).await;
             ChunkFeatures::lexical(text)
         }
     };
@@ -345,7 +364,7 @@ pub async fn process_chunk(
     cancel_notice.waiting = false;
     let planned_ms = run.config.score_ms * scale;
     run.emit(EventKind::PhaseStart { chunk, phase: Phase::Score, planned_ms: Some(planned_ms) });
-    run.working(sleep_ms(planned_ms)).await;
+    run.working(|| sleep_ms(planned_ms)).await;
     let score = {
         let mut state = state.borrow_mut();
         let score = state.index.score(chunk, &run.query);
@@ -369,7 +388,7 @@ async fn arrive_and_wait(
     barrier: &ChosenBarrier<'_>,
     run: &Run<'_>,
 ) -> Result<(), ChunkError> {
-    run.waiting(barrier.wait_as(chunk)).await.map(drop).map_err(|error| ChunkError {
+    run.waiting(|| barrier.wait_as(chunk)).await.map(drop).map_err(|error| ChunkError {
         chunk,
         phase,
         message: error.to_string(),

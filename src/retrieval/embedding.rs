@@ -67,6 +67,13 @@ fn bucket(feature_hash: u64) -> (usize, f64) {
 /// assert!(hashed_embedding(&[]).iter().all(|&x| x == 0.0));
 /// ```
 pub fn hashed_embedding(terms: &[String]) -> Vec<f32> {
+    hashed_components(terms).to_vec()
+}
+
+/// [`hashed_embedding`] as an array on the stack: the index keeps only its
+/// non-zero components (see [`SparseVector`](super::sparse_vector::SparseVector)),
+/// so the dense vector need never reach the heap.
+pub fn hashed_components(terms: &[String]) -> [f32; DIMENSION] {
     let unigrams = terms.iter().map(|term| feature_hash(term, None));
     let bigrams = terms.windows(2).map(|pair| feature_hash(&pair[0], Some(&pair[1])));
     let mut hashes: Vec<u64> = unigrams.chain(bigrams).collect();
@@ -81,9 +88,9 @@ pub fn hashed_embedding(terms: &[String]) -> Vec<f32> {
     let norm = vector.iter().map(|x| x * x).sum::<f64>().sqrt();
     if norm == 0.0 {
         // No features, or collisions cancelled exactly: no direction to keep.
-        return vec![0.0; DIMENSION];
+        return [0.0; DIMENSION];
     }
-    vector.iter().map(|x| (x / norm) as f32).collect()
+    vector.map(|x| (x / norm) as f32)
 }
 
 /// Cosine similarity of `a` and `b`, computed in `f64`, in `[-1, 1]`.

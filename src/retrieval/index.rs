@@ -33,12 +33,21 @@
 //! they do not depend on the order chunks were published in, and a score sums
 //! its floating-point terms in the query's term order. The same chunks and
 //! query therefore give bit-identical scores however Phase 1 interleaved.
+//!
+//! # Memory
+//!
+//! The index holds every chunk until Phase 2 is done, up to 100,000 of them,
+//! and WebAssembly memory never shrinks, so it keeps only what a score reads:
+//! each term occurrence as a four-byte [`Vocabulary`] id (the words' text is
+//! stored once, in the vocabulary) and the hashed vector's non-zero
+//! components ([`SparseVector`]): about 400 bytes a demo chunk (measured
+//! natively), where term strings and a dense vector took 1.5 KB.
 
-use std::collections::HashMap;
-
-use super::embedding::{cosine, hashed_embedding};
+use super::embedding::{cosine, hashed_components, hashed_embedding};
+use super::sparse_vector::{norm_squared, SparseVector};
 use super::term_counts::TermCounts;
 use super::tokenizer::terms;
+use super::vocabulary::Vocabulary;
 
 /// BM25's term-frequency saturation: higher lets repeated words count longer.
 pub const K1: f64 = 1.2;
@@ -58,13 +67,33 @@ pub const BM25_WEIGHT: f64 = 0.7;
 pub struct ChunkFeatures {
     counts: TermCounts,
     length: usize,
-    vector: Vec<f32>,
-    hashed: bool,
+    vector: ChunkVector,
+}
+
+/// A chunk's embedding, as the index keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChunkVector {
+    /// The [`hashed_embedding`], non-zero components only: a quarter of the
+    /// dense size for a demo chunk, and the same cosine to the bit.
+    Hashed(SparseVector),
+    /// A model's vector ([`ChunkFeatures::with_vector`]): dense, since a
+    /// model's components are rarely zero.
+    Dense(Box<[f32]>),
+}
+
+impl ChunkVector {
+    /// The vector with every component, zeros included.
+    pub fn to_dense(&self) -> Vec<f32> {
+        match self {
+            ChunkVector::Hashed(sparse) => sparse.to_dense(),
+            ChunkVector::Dense(dense) => dense.to_vec(),
+        }
+    }
 }
 
 impl ChunkFeatures {
     /// Lexical features of `text`: its [`terms`], counted, and their
-    /// [`hashed_embedding`].
+    /// [`hashed_embedding`] (kept sparse, see [`ChunkVector::Hashed`]).
     ///
     /// ```
     /// use rag_phase_sync::retrieval::index::ChunkFeatures;
@@ -77,8 +106,7 @@ impl ChunkFeatures {
         ChunkFeatures {
             counts: TermCounts::new(&terms),
             length: terms.len(),
-            vector: hashed_embedding(&terms),
-            hashed: true,
+            vector: ChunkVector::Hashed(SparseVector::from_dense(&hashed_components(&terms))),
         }
     }
 
@@ -88,11 +116,12 @@ impl ChunkFeatures {
     /// a vector from the same model ([`Query::with_vector`]): vectors of
     /// different lengths have cosine 0.
     pub fn with_vector(self, vector: Vec<f32>) -> ChunkFeatures {
-        ChunkFeatures { vector, hashed: false, ..self }
+        // A boxed slice drops the capacity slack a model's Vec may carry.
+        ChunkFeatures { vector: ChunkVector::Dense(vector.into_boxed_slice()), ..self }
     }
 
     /// The chunk's embedding.
-    pub fn vector(&self) -> &[f32] {
+    pub fn vector(&self) -> &ChunkVector {
         &self.vector
     }
 
@@ -117,6 +146,8 @@ impl ChunkFeatures {
 pub struct Query {
     terms: Vec<String>,
     vector: Vec<f32>,
+    /// `vector`'s sum of squares, computed once for every chunk's cosine.
+    norm_squared: f64,
     hashed: bool,
 }
 
@@ -137,12 +168,13 @@ impl Query {
                 unique.push(term.clone());
             }
         }
-        Query { vector: hashed_embedding(&all), terms: unique, hashed: true }
+        let vector = hashed_embedding(&all);
+        Query { norm_squared: norm_squared(&vector), vector, terms: unique, hashed: true }
     }
 
     /// The same query with `vector` in place of the hashed embedding.
     pub fn with_vector(self, vector: Vec<f32>) -> Query {
-        Query { vector, hashed: false, ..self }
+        Query { norm_squared: norm_squared(&vector), vector, hashed: false, ..self }
     }
 
     /// The distinct query terms, in first-seen order (the order scores sum in).
@@ -186,10 +218,31 @@ pub struct ScoreParts {
 /// ```
 #[derive(Debug, Clone)]
 pub struct CorpusIndex {
-    chunks: Vec<Option<ChunkFeatures>>,
-    document_frequency: HashMap<String, u32>,
+    chunks: Vec<Option<Indexed>>,
+    vocabulary: Vocabulary,
     total_length: u64,
     embedded: usize,
+}
+
+/// What the index keeps of one published chunk until Phase 2 is done: only
+/// what a score reads, in the fewest bytes (it is kept for up to 100,000
+/// chunks at once).
+#[derive(Debug, Clone)]
+struct Indexed {
+    /// Every term occurrence as its [`Vocabulary`] id, sorted: the length
+    /// is BM25's `dl`, and the run of one id is that term's `tf`.
+    terms: Box<[u32]>,
+    vector: ChunkVector,
+}
+
+impl Indexed {
+    /// How often the term numbered `id` occurs in the chunk.
+    fn count(&self, id: u32) -> u32 {
+        let start = self.terms.partition_point(|&term| term < id);
+        let end = start + self.terms[start..].partition_point(|&term| term == id);
+        // The run was built from a u32 count (TermCounts), so it fits.
+        (end - start) as u32
+    }
 }
 
 impl CorpusIndex {
@@ -197,7 +250,7 @@ impl CorpusIndex {
     pub fn new(chunks: usize) -> CorpusIndex {
         CorpusIndex {
             chunks: vec![None; chunks],
-            document_frequency: HashMap::new(),
+            vocabulary: Vocabulary::default(),
             total_length: 0,
             embedded: 0,
         }
@@ -210,27 +263,20 @@ impl CorpusIndex {
     ///
     /// If `chunk` is not below the count given to [`CorpusIndex::new`].
     pub fn publish(&mut self, chunk: usize, features: ChunkFeatures) {
-        for (term, _) in features.counts.iter() {
-            // Look up before inserting: allocate a key only for a new term.
-            match self.document_frequency.get_mut(term) {
-                Some(df) => *df += 1,
-                None => {
-                    self.document_frequency.insert(term.to_string(), 1);
-                }
-            }
+        let mut terms = Vec::with_capacity(features.length);
+        for (term, count) in features.counts.iter() {
+            let id = self.vocabulary.add_document(term);
+            terms.extend(std::iter::repeat_n(id, count as usize));
         }
-        self.total_length += features.length as u64;
-        match self.chunks[chunk].replace(features) {
+        terms.sort_unstable();
+        self.total_length += terms.len() as u64;
+        let indexed = Indexed { terms: terms.into_boxed_slice(), vector: features.vector };
+        match self.chunks[chunk].replace(indexed) {
             Some(old) => {
-                for (term, _) in old.counts.iter() {
-                    if let Some(df) = self.document_frequency.get_mut(term) {
-                        *df -= 1;
-                        if *df == 0 {
-                            self.document_frequency.remove(term);
-                        }
-                    }
+                for run in old.terms.chunk_by(|a, b| a == b) {
+                    self.vocabulary.remove_document(run[0]);
                 }
-                self.total_length -= old.length as u64;
+                self.total_length -= old.terms.len() as u64;
             }
             None => self.embedded += 1,
         }
@@ -251,14 +297,9 @@ impl CorpusIndex {
         self.embedded == self.chunks.len()
     }
 
-    /// Chunk `chunk`'s features, if published.
-    pub fn features(&self, chunk: usize) -> Option<&ChunkFeatures> {
-        self.chunks.get(chunk)?.as_ref()
-    }
-
     /// How many published chunks contain `term`.
     pub fn document_frequency(&self, term: &str) -> u32 {
-        self.document_frequency.get(term).copied().unwrap_or(0)
+        self.vocabulary.id(term).map_or(0, |id| self.vocabulary.document_frequency(id))
     }
 
     /// Inverse document frequency over the published chunks, in Lucene's
@@ -270,8 +311,13 @@ impl CorpusIndex {
     /// assert_eq!(index.idf("anything"), 2.0_f64.ln()); // N = 0, df = 0
     /// ```
     pub fn idf(&self, term: &str) -> f64 {
+        self.idf_of(self.document_frequency(term))
+    }
+
+    /// [`idf`](CorpusIndex::idf) of a term that `df` published chunks contain.
+    fn idf_of(&self, df: u32) -> f64 {
         let n = self.embedded as f64;
-        let df = f64::from(self.document_frequency(term));
+        let df = f64::from(df);
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
@@ -292,18 +338,20 @@ impl CorpusIndex {
     /// scoring earlier reads the wrong IDF and average length. Every part is
     /// finite for any input.
     pub fn score(&self, chunk: usize, query: &Query) -> Option<ScoreParts> {
-        let features = self.features(chunk)?;
+        let indexed = self.chunks.get(chunk)?.as_ref()?;
         let average_length = self.average_length();
         // A chunk with terms implies average_length > 0; the guard only keeps
         // a 0/0 out of reach if that ever stops holding.
         let relative_length =
-            if average_length > 0.0 { features.length as f64 / average_length } else { 1.0 };
+            if average_length > 0.0 { indexed.terms.len() as f64 / average_length } else { 1.0 };
         let length_norm = K1 * (1.0 - B + B * relative_length);
         let (mut bm25, mut bound, mut shared) = (0.0, 0.0, false);
         for term in &query.terms {
-            let idf = self.idf(term);
+            // One lookup gives both the document frequency and the id to count.
+            let id = self.vocabulary.id(term);
+            let idf = self.idf_of(id.map_or(0, |id| self.vocabulary.document_frequency(id)));
             bound += idf * (K1 + 1.0);
-            let tf = f64::from(features.count(term));
+            let tf = f64::from(id.map_or(0, |id| indexed.count(id)));
             if tf > 0.0 {
                 bm25 += idf * tf * (K1 + 1.0) / (tf + length_norm);
                 shared = true;
@@ -314,10 +362,10 @@ impl CorpusIndex {
         // cosine of what they encode is exactly 0; what the 256 buckets would
         // show is collision noise, enough to rank nonsense and quote a chunk
         // for a query with no known word. A custom vector is always trusted.
-        let cosine = if features.hashed && query.hashed && !shared {
-            0.0
-        } else {
-            cosine(&features.vector, &query.vector)
+        let cosine = match &indexed.vector {
+            ChunkVector::Hashed(_) if query.hashed && !shared => 0.0,
+            ChunkVector::Hashed(sparse) => sparse.cosine(&query.vector, query.norm_squared),
+            ChunkVector::Dense(dense) => cosine(dense, &query.vector),
         };
         let score = BM25_WEIGHT * bm25_normalised + (1.0 - BM25_WEIGHT) * cosine.max(0.0);
         Some(ScoreParts { bm25, bm25_normalised, cosine, score })

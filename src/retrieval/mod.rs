@@ -16,9 +16,11 @@ pub mod embedding;
 pub mod index;
 pub mod rank;
 pub mod sentence;
+pub mod sparse_vector;
 pub mod stem;
 pub mod term_counts;
 pub mod tokenizer;
+pub mod vocabulary;
 
 use index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
 

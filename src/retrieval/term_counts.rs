@@ -1,10 +1,12 @@
 //! A chunk's term counts, packed: BM25's `tf` for every term of one chunk.
 //!
-//! Phase 1 keeps one of these per chunk until Phase 2 is done, for up to
-//! 100 000 chunks, so the layout matters: the distinct terms live sorted in
-//! one string and the counts in one array, two allocations per chunk, where
-//! a `HashMap<String, u32>` costs one allocation per term plus its table
-//! (about five times the memory, measured at 100 000 chunks).
+//! Phase 1 builds one per chunk and hands it, inside the chunk's features,
+//! to the index, which turns it into vocabulary ids
+//! ([`Vocabulary`](super::vocabulary::Vocabulary)) and drops it. It is built
+//! 100 000 times in a big run, so it stays cheap to build: the distinct
+//! terms live sorted in one string and the counts in one array, two
+//! allocations per chunk, where a `HashMap<String, u32>` costs one
+//! allocation per term plus its table.
 
 /// Distinct terms with how often each occurs, sorted for binary search.
 ///
