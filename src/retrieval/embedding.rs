@@ -115,7 +115,13 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
         aa += x * x;
         bb += y * y;
     }
-    let cosine = dot / (aa.sqrt() * bb.sqrt());
+    cosine_from_sums(dot, aa, bb)
+}
+
+/// The cosine from a dot product and the two vectors' sums of squares:
+/// clamped to [-1, 1], and 0 where it is undefined (a zero or non-finite vector).
+pub(crate) fn cosine_from_sums(dot: f64, a_squared: f64, b_squared: f64) -> f64 {
+    let cosine = dot / (a_squared.sqrt() * b_squared.sqrt());
     if cosine.is_finite() {
         cosine.clamp(-1.0, 1.0)
     } else {

@@ -13,7 +13,7 @@
 //! [`cosine`](super::embedding::cosine) of the dense vectors (see
 //! [`SparseVector::cosine`]).
 
-use super::embedding::DIMENSION;
+use super::embedding::{cosine_from_sums, DIMENSION};
 
 /// Bits in one bitmap word.
 const WORD_BITS: usize = u64::BITS as usize;
@@ -114,12 +114,7 @@ impl SparseVector {
             dot += x * y;
             aa += x * x;
         }
-        let cosine = dot / (aa.sqrt() * other_norm_squared.sqrt());
-        if cosine.is_finite() {
-            cosine.clamp(-1.0, 1.0)
-        } else {
-            0.0
-        }
+        cosine_from_sums(dot, aa, other_norm_squared)
     }
 }
 
