@@ -28,17 +28,25 @@ async fn run(
     (result, events.into_inner())
 }
 
+/// `(chunk, value)` for every completion of `phase` that `pick` finds a
+/// value in (given its score and early score), in event order.
+fn completions<T>(
+    events: &[Event],
+    phase: Phase,
+    pick: impl Fn(Option<ScoreParts>, Option<f64>) -> Option<T>,
+) -> Vec<(usize, T)> {
+    let value = |event: &Event| match event.kind {
+        EventKind::PhaseComplete { chunk, phase: p, score, early } if p == phase => {
+            Some((chunk, pick(score, early)?))
+        }
+        _ => None,
+    };
+    events.iter().filter_map(value).collect()
+}
+
 /// Every chunk's Phase 2 score parts, by chunk index.
 fn scores(events: &[Event]) -> Vec<ScoreParts> {
-    let mut scores: Vec<(usize, ScoreParts)> = events
-        .iter()
-        .filter_map(|event| match event.kind {
-            EventKind::PhaseComplete { chunk, phase: Phase::Score, score: Some(parts), .. } => {
-                Some((chunk, parts))
-            }
-            _ => None,
-        })
-        .collect();
+    let mut scores = completions(events, Phase::Score, |score, _| score);
     scores.sort_by_key(|(chunk, _)| *chunk);
     scores.into_iter().map(|(_, parts)| parts).collect()
 }
@@ -256,15 +264,7 @@ async fn without_the_barrier_early_chunks_would_score_against_a_partial_corpus()
         RunConfig { query: "Why does scoring need a barrier?".into(), seed: Some(7), ..RunConfig::default() };
     let (result, events) = run(&config, None).await;
     let outcome = result.unwrap();
-    let early: Vec<(usize, f64)> = events
-        .iter()
-        .filter_map(|event| match event.kind {
-            EventKind::PhaseComplete { chunk, phase: Phase::Embed, early: Some(early), .. } => {
-                Some((chunk, early))
-            }
-            _ => None,
-        })
-        .collect();
+    let early: Vec<(usize, f64)> = completions(&events, Phase::Embed, |_, early| early);
     let real = scores(&events);
     assert_eq!(early.len(), real.len(), "every chunk reports its early score");
 
