@@ -1,49 +1,8 @@
 //! Which barrier a run synchronises its chunks with, behind one interface.
 
-use std::fmt;
-
 use crate::barrier::{Arrival, BarrierError, BarrierSignal, PhaseBarrier};
 use crate::classic_barrier::ClassicBarrier;
-
-/// The barrier a run uses: ours by default, or the deprecated crate's.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum BarrierKind {
-    /// [`PhaseBarrier`]: cancel-safe and breakable.
-    #[default]
-    Phase,
-    /// `async-barrier` ([`ClassicBarrier`]): neither, kept to show why.
-    Classic,
-}
-
-impl BarrierKind {
-    /// Every kind, in the order the JS option lists them.
-    pub const ALL: [BarrierKind; 2] = [BarrierKind::Phase, BarrierKind::Classic];
-
-    /// The name the JS option `barrier` takes: `phase` or `classic`.
-    pub fn name(self) -> &'static str {
-        match self {
-            BarrierKind::Phase => "phase",
-            BarrierKind::Classic => "classic",
-        }
-    }
-
-    /// The kind named `name`, if there is one.
-    ///
-    /// ```
-    /// use rag_phase_sync::BarrierKind;
-    /// assert_eq!(BarrierKind::from_name("classic"), Some(BarrierKind::Classic));
-    /// assert_eq!(BarrierKind::from_name("tokio"), None);
-    /// ```
-    pub fn from_name(name: &str) -> Option<BarrierKind> {
-        BarrierKind::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-}
-
-impl fmt::Display for BarrierKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::config::BarrierKind;
 
 /// A barrier of either kind, as the pipeline's chunks see it.
 pub enum ChosenBarrier<'o> {
@@ -85,6 +44,31 @@ impl<'o> ChosenBarrier<'o> {
     pub fn abort(&self, reason: impl Into<String>) {
         if let ChosenBarrier::Phase(barrier) = self {
             barrier.abort(reason);
+        }
+    }
+
+    /// How many parties each generation waits for.
+    pub fn parties(&self) -> usize {
+        match self {
+            ChosenBarrier::Phase(barrier) => barrier.parties(),
+            ChosenBarrier::Classic(barrier) => barrier.parties(),
+        }
+    }
+
+    /// Whether a party can leave for good: only `PhaseBarrier` can lower its parties.
+    pub fn can_drop_out(&self) -> bool {
+        matches!(self, ChosenBarrier::Phase(_))
+    }
+
+    /// One party leaves for good (see [`PhaseBarrier::arrive_and_drop`]);
+    /// the parties that remain. The classic barrier cannot lower its parties
+    /// (the config rejects drop-out with it), so there it is an error.
+    pub fn arrive_and_drop(&self) -> Result<usize, BarrierError> {
+        match self {
+            ChosenBarrier::Phase(barrier) => barrier.arrive_and_drop().map(|()| barrier.parties()),
+            ChosenBarrier::Classic(_) => {
+                Err(BarrierError::Broken("async-barrier cannot lower its parties".to_string()))
+            }
         }
     }
 }

@@ -60,6 +60,11 @@ impl<'o> ClassicBarrier<'o> {
         Arrival::new(leader, generation)
     }
 
+    /// How many parties each generation waits for.
+    pub fn parties(&self) -> usize {
+        self.parties
+    }
+
     fn notify(&self, signal: BarrierSignal) {
         self.observer.notify(signal);
     }

@@ -5,7 +5,8 @@
 
 use std::fmt;
 
-use crate::barrier_choice::BarrierKind;
+use crate::event::Phase;
+use crate::fault::Fault;
 use crate::retrieval::chunker::Chunking;
 
 /// The seed's query, used when none is given.
@@ -47,9 +48,84 @@ pub const SCORE_MS: Limit = Limit { field: "scoreMs", min: 0.0, max: 60_000.0, i
 pub const TIME_SCALE: Limit = Limit { field: "timeScale", min: 0.0, max: 1_000.0, integer: false, unit: "" };
 /// `failChunk`: the chunk index that fails in Phase 1 (upper bound checked against `chunks`).
 pub const FAIL_CHUNK: Limit = Limit { field: "failChunk", min: 0.0, max: 99_999.0, integer: true, unit: "" };
+/// `faults`: the most faults one run may inject (one per chunk and phase).
+pub const MAX_FAULTS: usize = 2 * 100_000;
+/// `phaseTimeoutMs`: the longest one chunk's phase may take, on the real clock.
+pub const PHASE_TIMEOUT_MS: Limit =
+    Limit { field: "phaseTimeoutMs", min: 1.0, max: 600_000.0, integer: false, unit: "ms" };
 /// `query`: its length in characters.
 pub const QUERY_CHARS: Limit =
     Limit { field: "query", min: 1.0, max: 10_000.0, integer: true, unit: "characters" };
+
+/// The barrier a run uses: ours by default, or the deprecated crate's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BarrierKind {
+    /// [`PhaseBarrier`](crate::PhaseBarrier): cancel-safe, breakable and shrinkable.
+    #[default]
+    Phase,
+    /// `async-barrier` (see `classic_barrier.rs`): none of those, kept to show why.
+    Classic,
+}
+
+impl BarrierKind {
+    /// Every kind, in the order the JS option lists them.
+    pub const ALL: [BarrierKind; 2] = [BarrierKind::Phase, BarrierKind::Classic];
+
+    /// The name the JS option `barrier` takes: `phase` or `classic`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BarrierKind::Phase => "phase",
+            BarrierKind::Classic => "classic",
+        }
+    }
+
+    /// The kind named `name`, if there is one.
+    ///
+    /// ```
+    /// use rag_phase_sync::BarrierKind;
+    /// assert_eq!(BarrierKind::from_name("classic"), Some(BarrierKind::Classic));
+    /// assert_eq!(BarrierKind::from_name("tokio"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<BarrierKind> {
+        BarrierKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+impl fmt::Display for BarrierKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the group does when a chunk fails (an error or a timeout).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ChunkErrorPolicy {
+    /// Python's `TaskGroup`: the first failure breaks the barrier, cancels
+    /// every other chunk and fails the run.
+    #[default]
+    FailFast,
+    /// The failed chunk leaves the barrier for good (`arrive_and_drop`), the
+    /// others finish, and Phase 3 ranks the survivors. Needs `PhaseBarrier`.
+    DropOut,
+}
+
+impl ChunkErrorPolicy {
+    /// Every policy, in the order the JS option lists them.
+    pub const ALL: [ChunkErrorPolicy; 2] = [ChunkErrorPolicy::FailFast, ChunkErrorPolicy::DropOut];
+
+    /// The name the JS option `onChunkError` takes: `fail-fast` or `drop-out`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChunkErrorPolicy::FailFast => "fail-fast",
+            ChunkErrorPolicy::DropOut => "drop-out",
+        }
+    }
+
+    /// The policy named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<ChunkErrorPolicy> {
+        ChunkErrorPolicy::ALL.into_iter().find(|policy| policy.name() == name)
+    }
+}
 
 /// The largest integer a JS number holds exactly (2^53 - 1).
 pub const MAX_SAFE_SEED: u64 = (1 << 53) - 1;
@@ -135,8 +211,14 @@ pub struct RunConfig {
     pub score_ms: f64,
     /// Multiplies every simulated latency: 10 makes the run ten times slower to watch.
     pub time_scale: f64,
-    /// The chunk that fails at the end of its Phase 1, to show what a failure does.
-    pub fail_chunk: Option<usize>,
+    /// Chunks that fail or hang on purpose, to show what the group does.
+    pub faults: Vec<Fault>,
+    /// What the group does when a chunk fails.
+    pub on_chunk_error: ChunkErrorPolicy,
+    /// The longest one chunk's phase (or the query's `embed` call) may take,
+    /// in real milliseconds (not scaled by `time_scale`): past it the phase
+    /// fails as timed out. `None` waits forever.
+    pub phase_timeout_ms: Option<f64>,
     /// Which barrier synchronises the chunks: `PhaseBarrier` unless asked otherwise.
     pub barrier: BarrierKind,
 }
@@ -152,7 +234,9 @@ impl Default for RunConfig {
             embed_ms: (100.0, 300.0),
             score_ms: 50.0,
             time_scale: 1.0,
-            fail_chunk: None,
+            faults: Vec::new(),
+            on_chunk_error: ChunkErrorPolicy::FailFast,
+            phase_timeout_ms: None,
             barrier: BarrierKind::Phase,
         }
     }
@@ -161,7 +245,8 @@ impl Default for RunConfig {
 impl RunConfig {
     /// Checks every value against its [`Limit`], naming the first one that
     /// is off. Limits that depend on the chunks themselves (how many the
-    /// documents make, `failChunk`) are checked by [`Chunks::new`](crate::chunks::Chunks::new).
+    /// documents make, which chunks `faults` name) are checked by
+    /// [`Chunks::new`](crate::chunks::Chunks::new).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(chunks) = self.chunks {
             CHUNKS.check(chunks as f64)?;
@@ -204,6 +289,21 @@ impl RunConfig {
         }
         SCORE_MS.check(self.score_ms)?;
         TIME_SCALE.check(self.time_scale)?;
+        if let Some(timeout) = self.phase_timeout_ms {
+            PHASE_TIMEOUT_MS.check(timeout)?;
+        }
+        if self.faults.len() > MAX_FAULTS {
+            let expected = format!("must be an array of at most {MAX_FAULTS} faults");
+            return Err(ConfigError::new("faults", expected, format!("{} faults", self.faults.len())));
+        }
+        if let Some(fault) = self.faults.iter().find(|fault| fault.phase == Phase::Answer) {
+            let expected = r#"must each name phase "embed" or "score" (Phase 3 runs once, not per chunk)"#;
+            return Err(ConfigError::new("faults", expected, fault.to_string()));
+        }
+        if self.on_chunk_error == ChunkErrorPolicy::DropOut && self.barrier == BarrierKind::Classic {
+            let expected = r#"cannot be "drop-out" with barrier "classic": async-barrier cannot lower its parties, so a dropped chunk would strand the others; use barrier "phase""#;
+            return Err(ConfigError::new("onChunkError", expected, r#""drop-out""#));
+        }
         Ok(())
     }
 }

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::barrier_choice::BarrierKind;
+use crate::config::{BarrierKind, ChunkErrorPolicy};
 use crate::retrieval::index::ScoreParts;
 
 /// One of the three phases of a chunk's life.
@@ -80,8 +80,9 @@ pub struct ChunkTime {
 /// What happened; see [`Event`] for when and in which run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
-    /// A run began with `chunks` chunks synchronised by a `barrier`; `seed` replays it.
-    RunStart { chunks: usize, seed: u64, query: String, barrier: BarrierKind },
+    /// A run began with `chunks` chunks synchronised by a `barrier`, failing
+    /// chunks handled by `policy`; `seed` replays it.
+    RunStart { chunks: usize, seed: u64, query: String, barrier: BarrierKind, policy: ChunkErrorPolicy },
     /// A chunk began a phase that will take `planned_ms` of simulated
     /// latency (`None`: a real embedder's call, which takes what it takes).
     PhaseStart { chunk: usize, phase: Phase, planned_ms: Option<f64> },
@@ -100,11 +101,16 @@ pub enum EventKind {
     /// The barrier was aborted in `generation` for `reason`: every parked
     /// chunk wakes with an error instead of waiting forever.
     BarrierBroken { reason: String, generation: u64 },
-    /// A chunk failed in `phase`; the group cancels its siblings.
-    ChunkFailed { chunk: usize, phase: Phase, message: String },
-    /// A chunk was dropped unfinished because a sibling failed; `waiting`
-    /// says it was parked at the barrier after `phase` rather than inside it.
-    ChunkCancelled { chunk: usize, phase: Phase, waiting: bool },
+    /// A chunk failed in `phase` (an error, or `timed_out`); under fail-fast
+    /// the group cancels its siblings.
+    ChunkFailed { chunk: usize, phase: Phase, message: String, timed_out: bool },
+    /// Under drop-out, a chunk that failed in `phase` left the barrier for
+    /// good; every later generation waits for `parties` chunks.
+    ChunkDropped { chunk: usize, phase: Phase, message: String, parties: usize },
+    /// A chunk was dropped unfinished (a sibling failed, or the run was
+    /// stopped). `started` is false if it was never polled; `waiting` says it
+    /// was parked at the barrier after `phase` rather than inside it.
+    ChunkCancelled { chunk: usize, phase: Phase, waiting: bool, started: bool },
     /// Phase 3 ranked the chunks; best first.
     TopChunks { top: Vec<Scored> },
     /// What the run would have answered from had chunks scored as soon as
@@ -115,8 +121,9 @@ pub enum EventKind {
     /// The final answer.
     Answer { text: String },
     /// The run ended after `makespan_ms`, its chunks having spent `chunk_time`;
-    /// `error` says why it failed, if it did.
-    RunEnd { makespan_ms: f64, chunk_time: ChunkTime, error: Option<String> },
+    /// `error` says why it failed, if it did, and `aborted` that it was
+    /// stopped from outside (Stop, an `AbortSignal`).
+    RunEnd { makespan_ms: f64, chunk_time: ChunkTime, error: Option<String>, aborted: bool },
 }
 
 /// One state change, stamped with its run and the time since that run began.
@@ -142,6 +149,7 @@ impl EventKind {
             EventKind::BarrierRelease { .. } => "barrier-release",
             EventKind::BarrierBroken { .. } => "barrier-broken",
             EventKind::ChunkFailed { .. } => "chunk-failed",
+            EventKind::ChunkDropped { .. } => "chunk-dropped",
             EventKind::ChunkCancelled { .. } => "chunk-cancelled",
             EventKind::TopChunks { .. } => "top",
             EventKind::WithoutBarrier(_) => "without-barrier",
@@ -159,6 +167,7 @@ impl EventKind {
             | EventKind::BarrierArrive { chunk, .. }
             | EventKind::BarrierWithdraw { chunk, .. }
             | EventKind::ChunkFailed { chunk, .. }
+            | EventKind::ChunkDropped { chunk, .. }
             | EventKind::ChunkCancelled { chunk, .. } => Some(chunk),
             _ => None,
         }
@@ -191,14 +200,25 @@ impl Event {
             }
             EventKind::AnswerStart { from } => format!("Generating answer from top {from} chunks..."),
             EventKind::Answer { text } => format!("Final answer: {text}"),
-            EventKind::ChunkFailed { chunk, phase, message } => {
+            EventKind::ChunkFailed { chunk, phase, message, .. } => {
                 format!("Phase {} failed: {} ({message})", phase.number(), chunk_id(*chunk))
             }
-            EventKind::ChunkCancelled { chunk, phase, waiting } => {
+            EventKind::ChunkDropped { chunk, phase, message, parties } => format!(
+                "Phase {} failed: {} ({message}); it drops out, the barrier now waits for {parties}",
+                phase.number(),
+                chunk_id(*chunk)
+            ),
+            EventKind::ChunkCancelled { chunk, started: false, .. } => {
+                format!("Cancelled: {} before it started", chunk_id(*chunk))
+            }
+            EventKind::ChunkCancelled { chunk, phase, waiting, .. } => {
                 let place = if *waiting { "at the barrier after" } else { "during" };
                 format!("Cancelled: {} {place} Phase {}", chunk_id(*chunk), phase.number())
             }
             EventKind::BarrierBroken { reason, .. } => format!("Barrier broken: {reason}"),
+            EventKind::RunEnd { aborted: true, .. } => {
+                "Pipeline stopped: every chunk was cancelled".to_string()
+            }
             EventKind::RunEnd { error: Some(error), .. } => format!("Pipeline failed: {error}"),
             _ => return None,
         };

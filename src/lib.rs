@@ -33,6 +33,8 @@ pub mod classic_barrier;
 pub mod config;
 pub mod embedder;
 pub mod event;
+pub mod fault;
+pub mod group;
 pub mod pipeline;
 pub mod retrieval;
 pub mod rng;
@@ -41,9 +43,10 @@ pub mod runtime;
 pub mod web;
 
 pub use barrier::{Arrival, BarrierError, BarrierSignal, PhaseBarrier};
-pub use barrier_choice::BarrierKind;
-pub use config::{ConfigError, RunConfig};
+pub use config::{BarrierKind, ChunkErrorPolicy, ConfigError, RunConfig};
 pub use event::{ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
+pub use fault::{Fault, FaultKind};
 pub use pipeline::{
-    process_chunk, rag_pipeline, rag_pipeline_with, ChunkError, Outcome, PipelineError, Ranked,
+    process_chunk, rag_pipeline, rag_pipeline_until, rag_pipeline_with, ChunkError, Failure, Outcome,
+    PipelineError, Ranked,
 };

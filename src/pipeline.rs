@@ -1,29 +1,34 @@
 //! The seed's pipeline: `process_chunk` per chunk, `rag_pipeline` around them.
 //!
-//! Every chunk is one future. They run as one structured group: all finish,
-//! or the first error drops (cancels) the rest and is returned. One barrier
-//! instance separates Phase 1 from Phase 2 (generation 0) and Phase 2 from
-//! Phase 3 (generation 1). Phase 3 runs once, here, after the group is done:
-//! it needs every score, and no chunk future should own the whole corpus.
+//! Every chunk is one future. They run as one structured group
+//! ([`run_group`]): all finish, or the first failure in time drops (cancels)
+//! the rest and is returned; under the drop-out policy a failed chunk leaves
+//! the barrier instead and the others go on. One barrier instance separates
+//! Phase 1 from Phase 2 (generation 0) and Phase 2 from Phase 3 (generation
+//! 1). Phase 3 runs once, here, after the group is done: it needs every
+//! score, and no chunk future should own the whole corpus.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::future::Future;
+use std::future::{pending, Future};
+use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use futures::future::try_join_all;
+use futures::future::{select, Either};
 
 use crate::barrier::BarrierSignal;
 use crate::barrier_choice::ChosenBarrier;
 use crate::chunks::Chunks;
-use crate::config::{ConfigError, RunConfig, CHUNKS};
+use crate::config::{ChunkErrorPolicy, ConfigError, RunConfig, CHUNKS};
 use crate::embedder::{check_vector, Embedder};
 use crate::event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
+use crate::fault::{FaultKind, FaultPlan};
+use crate::group::run_group;
 use crate::retrieval::answer::{extractive_answer, Cited};
 use crate::retrieval::index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
 use crate::retrieval::rank::top_k;
 use crate::rng::{random_seed, Rng};
-use crate::runtime::{sleep_ms, Stopwatch};
+use crate::runtime::{sleep_ms, timeout, Stopwatch};
 
 /// How many chunks Phase 3 answers from.
 pub const TOP_K: usize = 3;
@@ -38,30 +43,70 @@ pub struct SharedState {
     /// Every chunk's early score: what it would have scored the moment it
     /// was embedded, had there been no barrier.
     pub early: Vec<Option<f64>>,
+    /// Chunks that failed and dropped out (drop-out policy), in the order they did.
+    pub dropped: Vec<ChunkError>,
 }
 
 impl SharedState {
     /// Empty state for `chunks` chunks.
     pub fn new(chunks: usize) -> Self {
-        SharedState { index: CorpusIndex::new(chunks), scores: vec![None; chunks], early: vec![None; chunks] }
+        SharedState {
+            index: CorpusIndex::new(chunks),
+            scores: vec![None; chunks],
+            early: vec![None; chunks],
+            dropped: Vec::new(),
+        }
+    }
+}
+
+/// How a chunk's phase failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// The phase's work failed (an injected fault, an `embed` error, a
+    /// broken barrier) for this reason.
+    Error(String),
+    /// The phase took longer than `phase_timeout_ms`.
+    TimedOut {
+        /// The timeout that ran out, in milliseconds.
+        after_ms: f64,
+    },
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Error(message) => f.write_str(message),
+            Failure::TimedOut { after_ms } => write!(f, "timed out after {after_ms} ms"),
+        }
     }
 }
 
 /// A chunk that failed, and where.
+///
+/// ```
+/// use rag_phase_sync::{ChunkError, Failure, Phase};
+/// let error = ChunkError { chunk: 3, phase: Phase::Embed, failure: Failure::TimedOut { after_ms: 300.0 } };
+/// assert_eq!(error.to_string(), "chunk-3 timed out in Phase 1 (embed) after 300 ms");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChunkError {
     /// The failing chunk's index.
     pub chunk: usize,
     /// The phase it failed in.
     pub phase: Phase,
-    /// Why.
-    pub message: String,
+    /// How.
+    pub failure: Failure,
 }
 
 impl fmt::Display for ChunkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (id, number, name) = (chunk_id(self.chunk), self.phase.number(), self.phase.name());
-        write!(f, "{id} failed in Phase {number} ({name}): {}", self.message)
+        match &self.failure {
+            Failure::Error(message) => write!(f, "{id} failed in Phase {number} ({name}): {message}"),
+            Failure::TimedOut { after_ms } => {
+                write!(f, "{id} timed out in Phase {number} ({name}) after {after_ms} ms")
+            }
+        }
     }
 }
 
@@ -72,8 +117,12 @@ pub enum PipelineError {
     Config(ConfigError),
     /// The embedder failed on the query, before any chunk started.
     Query(String),
-    /// A chunk failed; its siblings were cancelled.
+    /// A chunk failed (fail-fast); its siblings were cancelled.
     Chunk(ChunkError),
+    /// Every chunk failed and dropped out (drop-out): nothing is left to rank.
+    AllDropped(Vec<ChunkError>),
+    /// The run was stopped from outside; every chunk was cancelled.
+    Aborted,
 }
 
 impl fmt::Display for PipelineError {
@@ -82,6 +131,14 @@ impl fmt::Display for PipelineError {
             PipelineError::Config(error) => error.fmt(f),
             PipelineError::Query(message) => write!(f, "embedding the query failed: {message}"),
             PipelineError::Chunk(error) => error.fmt(f),
+            PipelineError::AllDropped(dropped) => {
+                write!(f, "every chunk dropped out, so there is nothing to answer from")?;
+                match dropped.first() {
+                    Some(first) => write!(f, " (the first: {first})"),
+                    None => Ok(()),
+                }
+            }
+            PipelineError::Aborted => f.write_str("the run was stopped"),
         }
     }
 }
@@ -118,10 +175,20 @@ pub struct Outcome {
     pub top: Vec<Ranked>,
     /// What the top chunks would have been without the barrier.
     pub without_barrier: WithoutBarrier,
+    /// Chunks that failed and dropped out (drop-out policy), in the order they did.
+    pub dropped: Vec<ChunkError>,
     /// Milliseconds from the run's start to its answer.
     pub makespan_ms: f64,
     /// How the chunks spent their time: working, or waiting at the barrier.
     pub chunk_time: ChunkTime,
+}
+
+/// What Phase 3 produced, before the run's clock stops.
+struct Answered {
+    answer: String,
+    top: Vec<Ranked>,
+    without_barrier: WithoutBarrier,
+    dropped: Vec<ChunkError>,
 }
 
 /// One run's identity, clock, options, chunks, embedder and sink, shared by
@@ -131,11 +198,18 @@ pub struct Run<'a> {
     seed: u64,
     config: &'a RunConfig,
     chunks: Chunks,
+    faults: FaultPlan,
     embedder: Option<&'a dyn Embedder>,
     query: Query,
     clock: Stopwatch,
     sink: &'a dyn EventSink,
     chunk_time: Cell<ChunkTime>,
+}
+
+impl fmt::Debug for Run<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Run").field("id", &self.id).field("seed", &self.seed).finish_non_exhaustive()
+    }
 }
 
 impl<'a> Run<'a> {
@@ -151,6 +225,7 @@ impl<'a> Run<'a> {
             seed: config.seed.unwrap_or_else(random_seed),
             config,
             chunks,
+            faults: FaultPlan::new(&config.faults),
             embedder,
             query: Query::lexical(&config.query),
             clock: Stopwatch::start(),
@@ -163,14 +238,35 @@ impl<'a> Run<'a> {
         self.sink.emit(&Event { run: self.id, t_ms: self.clock.elapsed_ms(), kind });
     }
 
-    /// Awaits the future `work` makes, adding the time it took to the
-    /// chunks' working time.
-    fn working<'s, F: Future + 's>(
-        &'s self,
-        work: impl FnOnce() -> F + 's,
-    ) -> impl Future<Output = F::Output> + 's {
-        // Not an async fn: it returns timed's future rather than wrap it.
-        self.timed(work, |time| &mut time.working_ms)
+    /// Runs one phase of `chunk`'s work, the one place faults and timeouts
+    /// apply: announces the phase, awaits the future `work` makes (or never,
+    /// for a `hang` fault) within the phase timeout, counts the time as
+    /// working time, and fails it for an `error` fault once the work is done.
+    async fn phase<T, F: Future<Output = Result<T, String>>>(
+        &self,
+        chunk: usize,
+        phase: Phase,
+        planned_ms: Option<f64>,
+        work: impl FnOnce() -> F,
+    ) -> Result<T, Failure> {
+        self.emit(EventKind::PhaseStart { chunk, phase, planned_ms });
+        let fault = self.faults.get(chunk, phase);
+        let faulty = || async move {
+            if fault == Some(FaultKind::Hang) {
+                pending::<()>().await;
+            }
+            work().await
+        };
+        let output =
+            self.timed(|| timeout(self.config.phase_timeout_ms, faulty()), |time| &mut time.working_ms);
+        match output.await {
+            Err(after_ms) => Err(Failure::TimedOut { after_ms }),
+            Ok(Err(message)) => Err(Failure::Error(message)),
+            Ok(Ok(_)) if fault == Some(FaultKind::Error) => {
+                Err(Failure::Error(format!("injected fault (error in Phase {})", phase.number())))
+            }
+            Ok(Ok(output)) => Ok(output),
+        }
     }
 
     /// Awaits the future `wait` makes, adding the time it took to the
@@ -179,6 +275,7 @@ impl<'a> Run<'a> {
         &'s self,
         wait: impl FnOnce() -> F + 's,
     ) -> impl Future<Output = F::Output> + 's {
+        // Not an async fn: it returns timed's future rather than wrap it.
         self.timed(wait, |time| &mut time.waiting_ms)
     }
 
@@ -200,15 +297,44 @@ impl<'a> Run<'a> {
         output
     }
 
-    fn end(&self, error: Option<String>) -> f64 {
+    fn end(&self, error: Option<String>, aborted: bool) -> f64 {
         let makespan_ms = self.clock.elapsed_ms();
-        self.emit(EventKind::RunEnd { makespan_ms, chunk_time: self.chunk_time.get(), error });
+        self.emit(EventKind::RunEnd { makespan_ms, chunk_time: self.chunk_time.get(), error, aborted });
         makespan_ms
     }
 
     /// Chunk `chunk`'s own random stream (see `rng.rs` for why per chunk).
     fn rng(&self, chunk: usize) -> Rng {
         Rng::stream(self.seed, chunk as u64)
+    }
+
+    /// What the group does with chunk `chunk`'s `failure` in `phase`, by
+    /// policy. Fail-fast reports it, breaks the barrier (so no sibling can
+    /// wait for this chunk forever, whatever group runs them) and returns the
+    /// error. Drop-out records it and leaves the barrier for good, so the
+    /// chunk ends quietly and the others need one party fewer.
+    fn chunk_failed(
+        &self,
+        chunk: usize,
+        phase: Phase,
+        failure: Failure,
+        barrier: &ChosenBarrier<'_>,
+        state: &RefCell<SharedState>,
+    ) -> Result<(), ChunkError> {
+        let timed_out = matches!(failure, Failure::TimedOut { .. });
+        let error = ChunkError { chunk, phase, failure };
+        let message = error.failure.to_string();
+        if self.config.on_chunk_error == ChunkErrorPolicy::DropOut && barrier.can_drop_out() {
+            let parties = barrier.parties() - 1;
+            self.emit(EventKind::ChunkDropped { chunk, phase, message, parties });
+            state.borrow_mut().dropped.push(error);
+            // Cannot fail: this chunk is one of the parties, so there is one to drop.
+            let _ = barrier.arrive_and_drop();
+            return Ok(());
+        }
+        self.emit(EventKind::ChunkFailed { chunk, phase, message, timed_out });
+        barrier.abort(error.to_string());
+        Err(error)
     }
 }
 
@@ -224,7 +350,7 @@ impl<'a> Run<'a> {
 /// assert!(outcome.answer.contains("[chunk-"));
 /// ```
 pub async fn rag_pipeline(config: &RunConfig, sink: &dyn EventSink) -> Result<Outcome, PipelineError> {
-    rag_pipeline_with(config, None, sink).await
+    rag_pipeline_until(config, None, pending(), sink).await
 }
 
 /// [`rag_pipeline`], with Phase 1 awaiting `embedder` (when given) for the
@@ -235,21 +361,85 @@ pub async fn rag_pipeline_with(
     embedder: Option<&dyn Embedder>,
     sink: &dyn EventSink,
 ) -> Result<Outcome, PipelineError> {
+    rag_pipeline_until(config, embedder, pending(), sink).await
+}
+
+/// [`rag_pipeline_with`], stopped when `stop` resolves (the page's Stop
+/// button, an `AbortSignal`): every chunk is dropped at once (its timers
+/// cleared, a `chunk-cancelled` event each), a `run-end` event says the run
+/// was aborted, and the result is [`PipelineError::Aborted`]. Nothing is
+/// emitted after that.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use rag_phase_sync::runtime::sleep_ms;
+/// use rag_phase_sync::{rag_pipeline_until, Event, PipelineError, RunConfig};
+/// let stop = sleep_ms(50.0); // embedding takes 100 to 300 ms
+/// let result = rag_pipeline_until(&RunConfig::default(), None, stop, &|_: &Event| {}).await;
+/// assert_eq!(result.unwrap_err(), PipelineError::Aborted);
+/// # }
+/// ```
+pub async fn rag_pipeline_until(
+    config: &RunConfig,
+    embedder: Option<&dyn Embedder>,
+    stop: impl Future<Output = ()>,
+    sink: &dyn EventSink,
+) -> Result<Outcome, PipelineError> {
     config.validate()?;
     let mut run = Run::start(config, Chunks::new(config)?, embedder, sink);
     let (chunks, seed, query) = (run.chunks.len(), run.seed, config.query.clone());
-    run.emit(EventKind::RunStart { chunks, seed, query, barrier: config.barrier });
+    let (barrier, policy) = (config.barrier, config.on_chunk_error);
+    run.emit(EventKind::RunStart { chunks, seed, query, barrier, policy });
 
-    if let Some(embedder) = embedder {
-        match embedder.embed(&config.query).await.and_then(|vector| check_vector(vector, None)) {
-            Ok(vector) => run.query = Query::lexical(&config.query).with_vector(vector),
-            Err(message) => {
-                let error = PipelineError::Query(message);
-                run.end(Some(error.to_string()));
-                return Err(error);
-            }
+    let answered = {
+        let running = pin!(answer(&mut run));
+        match select(running, pin!(stop)).await {
+            Either::Left((answered, _)) => Some(answered),
+            // Leaving this block drops the running future, which cancels
+            // every chunk now: their notices report it before run-end does.
+            Either::Right(_) => None,
         }
+    };
+    let Some(answered) = answered else {
+        run.end(Some(PipelineError::Aborted.to_string()), true);
+        return Err(PipelineError::Aborted);
+    };
+    let Answered { answer, top, without_barrier, dropped } = match answered {
+        Ok(answered) => answered,
+        Err(error) => {
+            run.end(Some(error.to_string()), false);
+            return Err(error);
+        }
+    };
+    let makespan_ms = run.end(None, false);
+    let chunk_time = run.chunk_time.get();
+    Ok(Outcome {
+        run: run.id,
+        seed: run.seed,
+        answer,
+        top,
+        without_barrier,
+        dropped,
+        makespan_ms,
+        chunk_time,
+    })
+}
+
+/// Embeds the query (with a model), runs every chunk as one group, then
+/// Phase 3. Everything a run does between `run-start` and `run-end`.
+async fn answer(run: &mut Run<'_>) -> Result<Answered, PipelineError> {
+    let config = run.config;
+    if let Some(embedder) = run.embedder {
+        let vector = timeout(config.phase_timeout_ms, embedder.embed(&config.query))
+            .await
+            .unwrap_or_else(|after_ms| Err(Failure::TimedOut { after_ms }.to_string()))
+            .and_then(|vector| check_vector(vector, None))
+            .map_err(PipelineError::Query)?;
+        run.query = Query::lexical(&config.query).with_vector(vector);
     }
+    let run = &*run;
+    let chunks = run.chunks.len();
     let state = RefCell::new(SharedState::new(chunks));
     // Chunks::new guarantees at least one chunk, which is all new() checks.
     let barrier = ChosenBarrier::new(config.barrier, chunks, |signal: &BarrierSignal| {
@@ -258,27 +448,40 @@ pub async fn rag_pipeline_with(
         }
     })
     .map_err(|error| ConfigError::new(CHUNKS.field, error.to_string(), "0"))?;
-    let group = (0..chunks).map(|chunk| process_chunk(chunk, &state, &barrier, &run));
-    // try_join_all is the structured group: when one chunk fails it returns
-    // that error and drops every sibling, which cancels their timers.
-    if let Err(error) = try_join_all(group).await {
-        run.end(Some(error.to_string()));
-        return Err(PipelineError::Chunk(error));
-    }
+    let group = (0..chunks).map(|chunk| process_chunk(chunk, &state, &barrier, run));
+    run_group(group).await.map_err(PipelineError::Chunk)?;
     drop(barrier);
+    Ok(phase_3(run, state.into_inner())?)
+}
 
-    // Phase 3, once, with every score in hand.
-    let state = state.into_inner();
-    let scores: Vec<ScoreParts> = state.scores.into_iter().flatten().collect();
-    let totals: Vec<f64> = scores.iter().map(|parts| parts.score).collect();
-    let best = top_k(&totals, TOP_K);
+/// Phase 3, once, with every surviving chunk's score in hand: the top
+/// chunks, what they would have been without the barrier, and the answer.
+fn phase_3(run: &Run<'_>, state: SharedState) -> Result<Answered, PipelineError> {
+    let SharedState { scores, early, dropped, .. } = state;
+    let survivors = scores.iter().flatten().count();
+    if survivors == 0 {
+        return Err(PipelineError::AllDropped(dropped));
+    }
+    let k = TOP_K.min(survivors);
+    // A chunk with no score dropped out: NaN ranks last, and k leaves it out.
+    let totals: Vec<f64> = scores.iter().map(|parts| parts.map_or(f64::NAN, |parts| parts.score)).collect();
+    let best = top_k(&totals, k);
     let scored = |scores: &[f64], chunks: &[usize]| -> Vec<Scored> {
         chunks.iter().map(|&chunk| Scored { chunk, score: scores[chunk] }).collect()
     };
     run.emit(EventKind::TopChunks { top: scored(&totals, &best) });
-    let early: Vec<f64> = state.early.into_iter().flatten().collect();
-    let changed = early.iter().zip(&totals).filter(|(early, total)| early != total).count();
-    let early_best = top_k(&early, TOP_K);
+    // Without the barrier, a survivor would have kept its early score.
+    let early: Vec<f64> = early
+        .iter()
+        .zip(&scores)
+        .map(|(early, parts)| match (early, parts) {
+            (Some(early), Some(_)) => *early,
+            _ => f64::NAN,
+        })
+        .collect();
+    let changed =
+        early.iter().zip(&totals).filter(|(early, total)| !early.is_nan() && early != total).count();
+    let early_best = top_k(&early, k);
     let wrong = early_best.iter().filter(|chunk| !best.contains(chunk)).count();
     let without_barrier = WithoutBarrier { top: scored(&early, &early_best), changed, wrong };
     run.emit(EventKind::WithoutBarrier(without_barrier.clone()));
@@ -289,94 +492,102 @@ pub async fn rag_pipeline_with(
         .collect();
     let answer = extractive_answer(&run.query, &cited);
     run.emit(EventKind::Answer { text: answer.clone() });
-    let makespan_ms = run.end(None);
     let top = best
         .iter()
-        .map(|&chunk| Ranked { chunk, parts: scores[chunk], text: run.chunks.text(chunk).to_string() })
+        .filter_map(|&chunk| {
+            let parts = scores[chunk]?;
+            Some(Ranked { chunk, parts, text: run.chunks.text(chunk).to_string() })
+        })
         .collect();
-    let chunk_time = run.chunk_time.get();
-    Ok(Outcome { run: run.id, seed: run.seed, answer, top, without_barrier, makespan_ms, chunk_time })
+    Ok(Answered { answer, top, without_barrier, dropped })
 }
 
 /// One chunk's life: Phase 1, the barrier, Phase 2, the same barrier again.
 ///
-/// A chunk that fails aborts the barrier before it returns its error, so no
-/// sibling can wait for it forever, whatever group runs the chunks: parked
-/// siblings wake with `Broken` and end (a `PhaseBarrier` only; the classic
-/// barrier cannot be broken and relies on the group dropping its waiters).
-pub async fn process_chunk(
+/// A chunk that fails is handled by the run's policy before it returns (see
+/// `chunk_failed`): under fail-fast it breaks the barrier, so no sibling can
+/// wait for it forever, whatever group runs the chunks; under drop-out it
+/// leaves the barrier and returns `Ok`.
+///
+/// # Cancel safety
+///
+/// Dropping the future at any point is safe: a parked barrier wait withdraws
+/// its arrival, timers are cleared, and a `chunk-cancelled` event reports
+/// where it stopped, even if it was never polled.
+pub fn process_chunk<'r, 'o, 'a>(
     chunk: usize,
-    state: &RefCell<SharedState>,
-    barrier: &ChosenBarrier<'_>,
-    run: &Run<'_>,
-) -> Result<(), ChunkError> {
-    let mut rng = run.rng(chunk);
-    let scale = run.config.time_scale;
-    let mut cancel_notice = CancelNotice { run, chunk, phase: Phase::Embed, waiting: false, armed: true };
-    let fail = |cancel_notice: &mut CancelNotice, phase: Phase, message: String| {
-        cancel_notice.armed = false;
-        let error = ChunkError { chunk, phase, message };
-        run.emit(EventKind::ChunkFailed { chunk, phase, message: error.message.clone() });
-        barrier.abort(error.to_string());
-        error
-    };
+    state: &'r RefCell<SharedState>,
+    barrier: &'r ChosenBarrier<'o>,
+    run: &'r Run<'a>,
+) -> impl Future<Output = Result<(), ChunkError>> + use<'r, 'o, 'a> {
+    // Made before the future is first polled, so a chunk cancelled before
+    // it started is reported too.
+    let mut notice =
+        CancelNotice { run, chunk, phase: Phase::Embed, waiting: false, started: false, armed: true };
+    async move {
+        notice.started = true;
+        let mut rng = run.rng(chunk);
+        let scale = run.config.time_scale;
+        let failed = |notice: &mut CancelNotice, phase: Phase, failure: Failure| {
+            notice.disarm();
+            run.chunk_failed(chunk, phase, failure, barrier, state)
+        };
 
-    // Phase 1: embed, with the model if there is one, else the lexical
-    // embedding after a simulated latency.
-    let text = run.chunks.text(chunk);
-    let features = match run.embedder {
-        Some(embedder) => {
-            run.emit(EventKind::PhaseStart { chunk, phase: Phase::Embed, planned_ms: None });
-            let expected_len = Some(run.query.vector().len());
-            let vector =
-                run.working(|| embedder.embed(text)).await.and_then(|v| check_vector(v, expected_len));
-            match vector {
-                Ok(vector) => ChunkFeatures::lexical(text).with_vector(vector),
-                Err(message) => return Err(fail(&mut cancel_notice, Phase::Embed, message)),
+        // Phase 1: embed, with the model if there is one, else the lexical
+        // embedding after a simulated latency.
+        let text = run.chunks.text(chunk);
+        let embedded = match run.embedder {
+            Some(embedder) => {
+                let expected_len = Some(run.query.vector().len());
+                let embed = || async move { check_vector(embedder.embed(text).await?, expected_len) };
+                let vector = run.phase(chunk, Phase::Embed, None, embed).await;
+                vector.map(|vector| ChunkFeatures::lexical(text).with_vector(vector))
             }
+            None => {
+                let (low, high) = run.config.embed_ms;
+                let planned_ms = rng.uniform(low, high) * scale;
+                let sleep = || async move { Ok(sleep_ms(planned_ms).await) };
+                let slept = run.phase(chunk, Phase::Embed, Some(planned_ms), sleep).await;
+                slept.map(|()| ChunkFeatures::lexical(text))
+            }
+        };
+        let features = match embedded {
+            Ok(features) => features,
+            Err(failure) => return failed(&mut notice, Phase::Embed, failure),
+        };
+        let early = {
+            let mut state = state.borrow_mut();
+            state.index.publish(chunk, features);
+            // Not used for ranking: recorded to show what the barrier prevents.
+            let early = state.index.score(chunk, &run.query).map(|parts| parts.score);
+            state.early[chunk] = early;
+            early
+        };
+        run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Embed, score: None, early });
+
+        notice.at(Phase::Embed, true);
+        arrive_and_wait(chunk, Phase::Embed, barrier, run).await?;
+
+        // Phase 2: score, reading corpus statistics that exist only now.
+        notice.at(Phase::Score, false);
+        let planned_ms = run.config.score_ms * scale;
+        let sleep = || async move { Ok(sleep_ms(planned_ms).await) };
+        if let Err(failure) = run.phase(chunk, Phase::Score, Some(planned_ms), sleep).await {
+            return failed(&mut notice, Phase::Score, failure);
         }
-        None => {
-            let (low, high) = run.config.embed_ms;
-            let planned_ms = rng.uniform(low, high) * scale;
-            run.emit(EventKind::PhaseStart { chunk, phase: Phase::Embed, planned_ms: Some(planned_ms) });
-            run.working(|| sleep_ms(planned_ms)).await;
-            ChunkFeatures::lexical(text)
-        }
-    };
-    if run.config.fail_chunk == Some(chunk) {
-        return Err(fail(&mut cancel_notice, Phase::Embed, "injected failure (failChunk)".into()));
+        let score = {
+            let mut state = state.borrow_mut();
+            let score = state.index.score(chunk, &run.query);
+            state.scores[chunk] = score;
+            score
+        };
+        run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Score, score, early: None });
+
+        notice.at(Phase::Score, true);
+        arrive_and_wait(chunk, Phase::Score, barrier, run).await?;
+        notice.disarm();
+        Ok(())
     }
-    let early = {
-        let mut state = state.borrow_mut();
-        state.index.publish(chunk, features);
-        // Not used for ranking: recorded to show what the barrier prevents.
-        let early = state.index.score(chunk, &run.query).map(|parts| parts.score);
-        state.early[chunk] = early;
-        early
-    };
-    run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Embed, score: None, early });
-
-    cancel_notice.waiting = true;
-    arrive_and_wait(chunk, Phase::Embed, barrier, run).await?;
-
-    // Phase 2: score, reading corpus statistics that exist only now.
-    cancel_notice.phase = Phase::Score;
-    cancel_notice.waiting = false;
-    let planned_ms = run.config.score_ms * scale;
-    run.emit(EventKind::PhaseStart { chunk, phase: Phase::Score, planned_ms: Some(planned_ms) });
-    run.working(|| sleep_ms(planned_ms)).await;
-    let score = {
-        let mut state = state.borrow_mut();
-        let score = state.index.score(chunk, &run.query);
-        state.scores[chunk] = score;
-        score
-    };
-    run.emit(EventKind::PhaseComplete { chunk, phase: Phase::Score, score, early: None });
-
-    cancel_notice.waiting = true;
-    arrive_and_wait(chunk, Phase::Score, barrier, run).await?;
-    cancel_notice.armed = false;
-    Ok(())
 }
 
 /// Waits on the barrier after `phase`, counting the wait as barrier time. A
@@ -391,12 +602,13 @@ async fn arrive_and_wait(
     run.waiting(|| barrier.wait_as(chunk)).await.map(drop).map_err(|error| ChunkError {
         chunk,
         phase,
-        message: error.to_string(),
+        failure: Failure::Error(error.to_string()),
     })
 }
 
 /// The event a barrier signal becomes; the pipeline passes chunk indices as
-/// party ids. Drop-outs and resets are not used by the pipeline.
+/// party ids. A drop-out is reported by the chunk (`chunk-dropped`), and
+/// the pipeline never resets the barrier.
 fn barrier_event(signal: &BarrierSignal) -> Option<EventKind> {
     Some(match *signal {
         BarrierSignal::Arrived { party, arrived, parties, generation } => {
@@ -422,14 +634,27 @@ struct CancelNotice<'r, 'a> {
     chunk: usize,
     phase: Phase,
     waiting: bool,
+    started: bool,
     armed: bool,
+}
+
+impl CancelNotice<'_, '_> {
+    /// The chunk is now in `phase`, or `waiting` at the barrier after it.
+    fn at(&mut self, phase: Phase, waiting: bool) {
+        (self.phase, self.waiting) = (phase, waiting);
+    }
+
+    /// The chunk ended on its own (done, failed or dropped out): nothing to report.
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
 }
 
 impl Drop for CancelNotice<'_, '_> {
     fn drop(&mut self) {
         if self.armed {
-            let (chunk, phase, waiting) = (self.chunk, self.phase, self.waiting);
-            self.run.emit(EventKind::ChunkCancelled { chunk, phase, waiting });
+            let (chunk, phase, waiting, started) = (self.chunk, self.phase, self.waiting, self.started);
+            self.run.emit(EventKind::ChunkCancelled { chunk, phase, waiting, started });
         }
     }
 }

@@ -5,7 +5,11 @@
 //! tokio's, so the `verify` example runs on wall-clock time and tests run on
 //! tokio's paused clock: instant and deterministic.
 
+use std::future::Future;
+use std::pin::pin;
 use std::time::Duration;
+
+use futures::future::{select, Either};
 
 /// The longest sleep: what a browser timer can hold (2^31 - 1 ms, about 24.8 days);
 /// `setTimeout` treats anything longer as 0.
@@ -19,6 +23,27 @@ pub const MAX_SLEEP_MS: f64 = i32::MAX as f64;
 pub async fn sleep_ms(ms: f64) {
     if ms > 0.0 {
         imp::sleep(Duration::from_secs_f64(ms.min(MAX_SLEEP_MS) / 1000.0)).await;
+    }
+}
+
+/// Awaits `work`, or gives up after `ms` milliseconds on the real clock
+/// (`None`: never), returning `Err(ms)`. Whichever loses is dropped at once:
+/// the timer is cleared, or the work is cancelled.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use rag_phase_sync::runtime::{sleep_ms, timeout};
+/// assert_eq!(timeout(Some(100.0), sleep_ms(10.0)).await, Ok(()));
+/// assert_eq!(timeout(Some(100.0), std::future::pending::<()>()).await, Err(100.0));
+/// assert_eq!(timeout(None, async { 7 }).await, Ok(7));
+/// # }
+/// ```
+pub async fn timeout<F: Future>(ms: Option<f64>, work: F) -> Result<F::Output, f64> {
+    let Some(ms) = ms else { return Ok(work.await) };
+    match select(pin!(work), pin!(sleep_ms(ms))).await {
+        Either::Left((output, _)) => Ok(output),
+        Either::Right(((), _)) => Err(ms),
     }
 }
 

@@ -7,7 +7,9 @@ mod common;
 use std::cell::RefCell;
 
 use common::{assert_run_invariants, positions, timeless};
-use rag_phase_sync::{rag_pipeline, BarrierKind, Event, EventKind, Outcome, Phase, PipelineError, RunConfig};
+use rag_phase_sync::{
+    rag_pipeline, BarrierKind, Event, EventKind, Fault, Outcome, Phase, PipelineError, RunConfig,
+};
 
 async fn run(config: &RunConfig) -> (Result<Outcome, PipelineError>, Vec<Event>) {
     let events = RefCell::new(Vec::new());
@@ -105,7 +107,8 @@ async fn the_log_prints_the_seeds_lines_in_order() {
 #[tokio::test(start_paused = true)]
 async fn a_failing_chunk_cancels_its_siblings_and_names_itself() {
     for barrier in BarrierKind::ALL {
-        let config = RunConfig { chunks: Some(6), fail_chunk: Some(4), barrier, ..seeded(11) };
+        let config =
+            RunConfig { chunks: Some(6), faults: vec![Fault::error(4, Phase::Embed)], barrier, ..seeded(11) };
         let (result, events) = run(&config).await;
         let Err(PipelineError::Chunk(error)) = result else {
             panic!("expected a chunk error, got {result:?}")
@@ -125,7 +128,7 @@ async fn a_failing_chunk_cancels_its_siblings_and_names_itself() {
         cancelled.sort();
         assert_eq!(cancelled, [0, 1, 2, 3, 5], "{barrier}");
         for event in &events {
-            if let EventKind::ChunkCancelled { chunk, phase, waiting } = event.kind {
+            if let EventKind::ChunkCancelled { chunk, phase, waiting, .. } = event.kind {
                 let embedded = events.iter().any(|e| {
                     matches!(e.kind, EventKind::PhaseComplete { chunk: c, phase: Phase::Embed, .. } if c == chunk)
                 });
@@ -169,7 +172,10 @@ async fn bad_options_are_rejected_before_anything_runs() {
         (RunConfig { embed_ms: (0.0, f64::NAN), ..seeded(1) }, "embedMs must be a number from 0 to 60000 ms"),
         (RunConfig { score_ms: f64::INFINITY, ..seeded(1) }, "scoreMs must be a number from 0 to 60000 ms"),
         (RunConfig { time_scale: -2.0, ..seeded(1) }, "timeScale must be a number from 0 to 1000"),
-        (RunConfig { fail_chunk: Some(6), ..seeded(1) }, "failChunk must be a chunk index from 0 to 5"),
+        (
+            RunConfig { faults: vec![Fault::hang(6, Phase::Score)], ..seeded(1) },
+            "faults must each name a chunk index from 0 to 5",
+        ),
         (RunConfig { query: "  ".into(), ..seeded(1) }, "query must be a non-blank string"),
         (RunConfig { seed: Some(1 << 53), ..RunConfig::default() }, "seed must be an integer from 0 to"),
     ];

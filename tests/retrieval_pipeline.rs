@@ -15,7 +15,8 @@ use rag_phase_sync::retrieval::corpus::DEMO_CORPUS;
 use rag_phase_sync::retrieval::index::{Query, ScoreParts};
 use rag_phase_sync::retrieval::score_sequentially;
 use rag_phase_sync::{
-    rag_pipeline, rag_pipeline_with, BarrierKind, Event, EventKind, Outcome, Phase, PipelineError, RunConfig,
+    rag_pipeline, rag_pipeline_with, BarrierKind, Event, EventKind, Fault, Outcome, Phase, PipelineError,
+    RunConfig,
 };
 
 async fn run(
@@ -155,11 +156,11 @@ async fn bad_documents_and_chunking_are_refused_naming_the_field() {
                 chunking: Chunking { max_words: 1, overlap_words: 0 },
                 ..RunConfig::default()
             },
-            "documents must make at most 100000 chunks at chunkWords 1; raise chunkWords or pass less text (got 100001 chunks)",
+            "documents must make at most 100000 chunks at chunkWords 1 and overlapWords 0; raise chunkWords or pass less text (got more than 100000 chunks)",
         ),
         (
-            RunConfig { fail_chunk: Some(DEMO_CORPUS.len()), ..RunConfig::default() },
-            "failChunk must be a chunk index from 0 to 45",
+            RunConfig { faults: vec![Fault::error(DEMO_CORPUS.len(), Phase::Embed)], ..RunConfig::default() },
+            "faults must each name a chunk index from 0 to 45 (got chunk-46 error in Phase 1 (embed))",
         ),
     ];
     for (config, message) in cases {

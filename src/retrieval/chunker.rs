@@ -49,17 +49,85 @@ impl Default for Chunking {
 /// assert_eq!(chunks, ["One two three.", "Four five six seven.", "New paragraph."]);
 /// ```
 pub fn chunk_documents<S: AsRef<str>>(documents: &[S], chunking: &Chunking) -> Vec<String> {
+    let unbounded = Budget { chunks: usize::MAX, words: usize::MAX };
+    match chunk_documents_within(documents, chunking, unbounded) {
+        Ok(chunks) | Err(Exceeded { chunks, .. }) => chunks,
+    }
+}
+
+/// The most chunks, and the most words in all chunks together, that
+/// [`chunk_documents_within`] builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Chunks built at most.
+    pub chunks: usize,
+    /// Words in all chunks together at most (overlap words count each time).
+    pub words: usize,
+}
+
+/// Chunking stopped at a [`Budget`]: the chunks built so far, and which limit ended it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exceeded {
+    /// Every chunk built before the limit.
+    pub chunks: Vec<String>,
+    /// True if the word budget ran out, false if the chunk budget did.
+    pub words: bool,
+}
+
+/// [`chunk_documents`], stopping as soon as `budget` is spent: with an
+/// overlap close to the chunk size, every word starts a chunk of
+/// `max_words` words, and 300 KB of text would otherwise build 50,000
+/// chunks of 10,000 words (4 GB) before anyone could count them.
+///
+/// ```
+/// use rag_phase_sync::retrieval::chunker::{chunk_documents_within, Budget, Chunking};
+/// let chunking = Chunking { max_words: 4, overlap_words: 3 };
+/// let text = "one two three four five six seven eight";
+/// let stopped = chunk_documents_within(&[text], &chunking, Budget { chunks: 100, words: 10 }).unwrap_err();
+/// assert_eq!((stopped.chunks.len(), stopped.words), (2, true));
+/// assert_eq!(chunk_documents_within(&[text], &chunking, Budget { chunks: 100, words: 100 }).unwrap().len(), 5);
+/// ```
+pub fn chunk_documents_within<S: AsRef<str>>(
+    documents: &[S],
+    chunking: &Chunking,
+    budget: Budget,
+) -> Result<Vec<String>, Exceeded> {
     debug_assert!(chunking.max_words >= 1, "max_words must be at least 1");
     debug_assert!(chunking.overlap_words < chunking.max_words, "overlap_words must be below max_words");
     let max_words = chunking.max_words.max(1);
     let overlap = chunking.overlap_words.min(max_words - 1);
-    let mut chunks = Vec::new();
+    let mut chunks = Chunked { chunks: Vec::new(), words: 0, budget };
     for document in documents {
         for paragraph in paragraphs(document.as_ref()) {
-            chunk_paragraph(&paragraph, max_words, overlap, &mut chunks);
+            if let Err(words) = chunk_paragraph(&paragraph, max_words, overlap, &mut chunks) {
+                return Err(Exceeded { chunks: chunks.chunks, words });
+            }
         }
     }
-    chunks
+    Ok(chunks.chunks)
+}
+
+/// Chunks built so far, and what they may still grow to.
+struct Chunked {
+    chunks: Vec<String>,
+    words: usize,
+    budget: Budget,
+}
+
+impl Chunked {
+    /// Adds a chunk of `words`; `Err(true)` if that would pass the word
+    /// budget, `Err(false)` if the chunk budget is already spent.
+    fn push(&mut self, words: &[&str]) -> Result<(), bool> {
+        if self.chunks.len() >= self.budget.chunks {
+            return Err(false);
+        }
+        if self.words + words.len() > self.budget.words {
+            return Err(true);
+        }
+        self.words += words.len();
+        self.chunks.push(words.join(" "));
+        Ok(())
+    }
 }
 
 /// The paragraphs of `document`: runs of lines that are not blank, each
@@ -83,8 +151,14 @@ fn paragraphs(document: &str) -> Vec<String> {
     paragraphs
 }
 
-/// Packs one paragraph's sentences into chunks, appending them to `chunks`.
-fn chunk_paragraph(paragraph: &str, max_words: usize, overlap: usize, chunks: &mut Vec<String>) {
+/// Packs one paragraph's sentences into chunks, appending them to `chunks`
+/// until its budget runs out (see [`Chunked::push`]).
+fn chunk_paragraph(
+    paragraph: &str,
+    max_words: usize,
+    overlap: usize,
+    chunks: &mut Chunked,
+) -> Result<(), bool> {
     // Invariant: `current` holds `fresh` new words after at most `overlap`
     // words carried over, so when `fresh == 0` there is room for at least
     // one word (overlap < max_words). Every pass of the loop below either
@@ -109,19 +183,21 @@ fn chunk_paragraph(paragraph: &str, max_words: usize, overlap: usize, chunks: &m
                 current.extend_from_slice(head);
                 rest = tail;
             }
-            emit(&mut current, overlap, chunks);
+            emit(&mut current, overlap, chunks)?;
             fresh = 0;
         }
     }
     if fresh > 0 {
-        chunks.push(current.join(" "));
+        chunks.push(&current)?;
     }
+    Ok(())
 }
 
 /// Pushes `current` as a chunk and keeps its last `overlap` words to start
 /// the next one.
-fn emit(current: &mut Vec<&str>, overlap: usize, chunks: &mut Vec<String>) {
-    chunks.push(current.join(" "));
+fn emit(current: &mut Vec<&str>, overlap: usize, chunks: &mut Chunked) -> Result<(), bool> {
+    chunks.push(current)?;
     let keep = overlap.min(current.len());
     current.drain(..current.len() - keep);
+    Ok(())
 }
