@@ -144,13 +144,22 @@ impl Limit {
         if value.is_finite() && whole && (self.min..=self.max).contains(&value) {
             Ok(value)
         } else {
-            Err(self.error(format!("{value}")))
+            Err(self.error(number_text(value)))
         }
     }
 
     /// The error for a value outside the range; `got` is how the value reads.
     pub fn error(&self, got: impl Into<String>) -> ConfigError {
         ConfigError::new(self.field, format!("must be {}", self.describe()), got)
+    }
+}
+
+/// A number as JS prints it where Rust would differ: `NaN`, `Infinity`, `-Infinity`.
+pub fn number_text(value: f64) -> String {
+    match value {
+        f64::INFINITY => "Infinity".into(),
+        f64::NEG_INFINITY => "-Infinity".into(),
+        _ => format!("{value}"),
     }
 }
 

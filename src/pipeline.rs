@@ -451,7 +451,7 @@ async fn answer(run: &mut Run<'_>) -> Result<Answered, PipelineError> {
     let group = (0..chunks).map(|chunk| process_chunk(chunk, &state, &barrier, run));
     run_group(group).await.map_err(PipelineError::Chunk)?;
     drop(barrier);
-    Ok(phase_3(run, state.into_inner())?)
+    phase_3(run, state.into_inner())
 }
 
 /// Phase 3, once, with every surviving chunk's score in hand: the top
@@ -546,8 +546,7 @@ pub fn process_chunk<'r, 'o, 'a>(
             None => {
                 let (low, high) = run.config.embed_ms;
                 let planned_ms = rng.uniform(low, high) * scale;
-                let sleep = || async move { Ok(sleep_ms(planned_ms).await) };
-                let slept = run.phase(chunk, Phase::Embed, Some(planned_ms), sleep).await;
+                let slept = run.phase(chunk, Phase::Embed, Some(planned_ms), || simulated(planned_ms)).await;
                 slept.map(|()| ChunkFeatures::lexical(text))
             }
         };
@@ -571,8 +570,8 @@ pub fn process_chunk<'r, 'o, 'a>(
         // Phase 2: score, reading corpus statistics that exist only now.
         notice.at(Phase::Score, false);
         let planned_ms = run.config.score_ms * scale;
-        let sleep = || async move { Ok(sleep_ms(planned_ms).await) };
-        if let Err(failure) = run.phase(chunk, Phase::Score, Some(planned_ms), sleep).await {
+        if let Err(failure) = run.phase(chunk, Phase::Score, Some(planned_ms), || simulated(planned_ms)).await
+        {
             return failed(&mut notice, Phase::Score, failure);
         }
         let score = {
@@ -588,6 +587,12 @@ pub fn process_chunk<'r, 'o, 'a>(
         notice.disarm();
         Ok(())
     }
+}
+
+/// A phase's simulated work: a sleep of `ms`, which cannot fail.
+async fn simulated(ms: f64) -> Result<(), String> {
+    sleep_ms(ms).await;
+    Ok(())
 }
 
 /// Waits on the barrier after `phase`, counting the wait as barrier time. A

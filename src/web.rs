@@ -2,19 +2,40 @@
 //! into a [`RunConfig`], events into plain objects, and the run into a Promise.
 //! Every check of a value's *range* lives in `config.rs`; this file only
 //! checks that JS handed over the right *type*.
+//!
+//! Every read of a JS value can run user code (a getter, a `Proxy` trap) that
+//! throws, and a JS exception unwinding through WebAssembly would leave the
+//! run half-built and its Promise pending. So every read here goes through a
+//! binding marked `catch` (`Reflect.get`, `Reflect.ownKeys`, and the few
+//! below), and every length is checked before anything is copied.
 
 use std::cell::RefCell;
+use std::future::Future;
 
-use futures::future::LocalBoxFuture;
+use futures::future::{Either, LocalBoxFuture};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::js_sys::{Array, Error, Float32Array, Function, Object, Promise, Reflect, JSON};
+use web_sys::js_sys::{Array, Error, Float32Array, Function, JsString, Object, Promise, Reflect};
+use web_sys::{AbortSignal, DomException};
 
-use crate::barrier_choice::BarrierKind;
-use crate::config::{self, ConfigError, Limit, RunConfig};
+use crate::config::{self, BarrierKind, ChunkErrorPolicy, ConfigError, Limit, RunConfig, MAX_FAULTS};
 use crate::embedder::Embedder;
-use crate::event::{chunk_id, Event, EventKind, Scored, WithoutBarrier};
-use crate::pipeline::{rag_pipeline_with, PipelineError};
+use crate::event::{chunk_id, Event, EventKind, Phase, Scored, WithoutBarrier};
+use crate::fault::{Fault, FaultKind};
+use crate::pipeline::{rag_pipeline_until, ChunkError, PipelineError};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.isArray`, which throws for a revoked Proxy.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn checked_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    /// `Array.from`: a plain copy of an array-like, running its getters once.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = from)]
+    fn checked_array_from(value: &JsValue) -> Result<Array, JsValue>;
+    /// `Promise.resolve`, which reads a promise's `constructor` and so can throw.
+    #[wasm_bindgen(catch, js_namespace = Promise, js_name = resolve)]
+    fn checked_promise_resolve(value: &JsValue) -> Result<Promise, JsValue>;
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -40,8 +61,19 @@ export interface RunOptions {
   scoreMs?: number;
   /** Multiplies every latency: 10 is ten times slower, 0 to 1000 (default 1). */
   timeScale?: number;
-  /** Index of a chunk that fails at the end of Phase 1 (default: none fails). */
+  /** Chunks that fail on purpose: an "error" at the end of the phase, or a "hang" that never ends
+   *  (only phaseTimeoutMs or the signal ends it). At most 200000; each chunk below `chunks`. */
+  faults?: { chunk: number; phase?: "embed" | "score"; kind?: "error" | "hang" }[];
+  /** Shorthand for faults: [{ chunk: failChunk, phase: "embed", kind: "error" }]. */
   failChunk?: number;
+  /** What the group does when a chunk fails: "fail-fast" (default; like asyncio.TaskGroup, cancel every
+   *  other chunk and reject) or "drop-out" (the chunk leaves the barrier, the rest finish; needs barrier "phase"). */
+  onChunkError?: "fail-fast" | "drop-out";
+  /** The longest one chunk's phase (or an embed call) may take, in real ms (not scaled by timeScale):
+   *  1 to 600000 (default: no limit). */
+  phaseTimeoutMs?: number;
+  /** Stops the run: the Promise rejects with a DOMException named "AbortError" after every chunk is cancelled. */
+  signal?: AbortSignal;
   /** "phase" (default): our cancel-safe, breakable PhaseBarrier; "classic": the deprecated async-barrier crate. */
   barrier?: "phase" | "classic";
 }
@@ -49,7 +81,7 @@ export interface RunOptions {
 /** One state change of a run; which fields are present depends on `type`. */
 export interface PipelineEvent {
   type: "run-start" | "phase-start" | "phase-complete" | "barrier-arrive" | "barrier-withdraw"
-      | "barrier-release" | "barrier-broken" | "chunk-failed" | "chunk-cancelled" | "top"
+      | "barrier-release" | "barrier-broken" | "chunk-failed" | "chunk-dropped" | "chunk-cancelled" | "top"
       | "without-barrier" | "answer-start" | "answer" | "run-end";
   /** The run's id. */
   run: number;
@@ -76,10 +108,18 @@ export interface PipelineEvent {
   generation?: number;
   leader?: number;
   leaderId?: string;
+  /** On chunk-cancelled: parked at the barrier after `phase` rather than inside it. */
   waiting?: boolean;
+  /** On chunk-cancelled: false if the chunk was cancelled before it ever ran. */
+  started?: boolean;
+  /** On chunk-failed and chunk-dropped: why. */
   message?: string;
+  /** On chunk-failed: the phase ran past phaseTimeoutMs. */
+  timedOut?: boolean;
   /** On run-start: which barrier the run uses. */
   barrier?: "phase" | "classic";
+  /** On run-start: what the group does when a chunk fails. */
+  policy?: "fail-fast" | "drop-out";
   /** On top and without-barrier: the top chunks, best first. */
   top?: { chunk: number; id: string; score: number }[];
   /** On barrier-broken: why the barrier was aborted. */
@@ -95,6 +135,8 @@ export interface PipelineEvent {
   /** On run-end: milliseconds the chunks spent parked at the barrier, summed over chunks. */
   waitingMs?: number;
   error?: string;
+  /** On run-end: the run was stopped through its signal. */
+  aborted?: boolean;
 }
 
 /** What a finished run resolves to. */
@@ -106,6 +148,8 @@ export interface RunResult {
   /** Had chunks scored as soon as they were embedded (no barrier): the top 3 by those early
    *  scores, and how many chunks' early score differs from their real one. */
   withoutBarrier: { top: { chunk: number; id: string; score: number }[]; changed: number; wrong: number };
+  /** Under onChunkError "drop-out": the chunks that failed and left, in the order they did. */
+  dropped: { chunk: number; id: string; phase: "embed" | "score"; message: string }[];
   makespanMs: number;
   /** Milliseconds the chunks spent in phases, summed over chunks. */
   workingMs: number;
@@ -116,37 +160,52 @@ export interface RunResult {
 }
 "#;
 
-/// Runs the pipeline; resolves to `{ answer, top, makespanMs, workingMs, waitingMs, seed, runId }`.
+/// Runs the pipeline; resolves to `{ answer, top, withoutBarrier, dropped, makespanMs, … }`.
 ///
 /// `onEvent` receives every event as a plain object, synchronously, as it
 /// happens. Bad options reject with an `Error` naming the field and its
 /// accepted range (and carrying it as `error.field`); a failed chunk rejects
-/// with an `Error` naming the chunk and phase. If `onEvent` throws, the run
-/// still completes and the promise rejects with the first thrown value.
+/// with an `Error` naming the chunk and phase; an aborted `signal` rejects
+/// with a `DOMException` named `AbortError`, after every chunk was cancelled
+/// and with no event after it. If `onEvent` throws, the run still completes
+/// and the promise rejects with the first thrown value.
 #[wasm_bindgen(js_name = runPipeline, unchecked_return_type = "RunResult")]
 pub async fn run_pipeline(
     #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: JsValue,
     #[wasm_bindgen(js_name = onEvent, unchecked_optional_param_type = "(event: PipelineEvent) => void")]
     on_event: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let (config, embedder) = parse_options(&options).map_err(config_error)?;
+    let Parsed { config, embedder, signal } = parse_options(&options).map_err(config_error)?;
     let sink = JsSink::new(on_event).map_err(config_error)?;
+    if signal.as_ref().is_some_and(AbortSignal::aborted) {
+        return Err(abort_error());
+    }
     let embedder = embedder.as_ref().map(|embedder| embedder as &dyn Embedder);
-    let result = rag_pipeline_with(&config, embedder, &|event: &Event| sink.emit(event)).await;
+    let stop = match &signal {
+        Some(signal) => Either::Left(aborted(signal)),
+        None => Either::Right(std::future::pending()),
+    };
+    let result = rag_pipeline_until(&config, embedder, stop, &|event: &Event| sink.emit(event)).await;
     if let Some(thrown) = sink.thrown.into_inner() {
         return Err(thrown);
     }
     let outcome = result.map_err(|error| match error {
         PipelineError::Config(error) => config_error(error),
+        PipelineError::Aborted => abort_error(),
         PipelineError::Query(_) => {
             let js = Error::new(&error.to_string());
             set(&js, "field", "embed");
             js.into()
         }
-        PipelineError::Chunk(error) => {
+        PipelineError::Chunk(ref chunk) => {
             let js = Error::new(&error.to_string());
-            set(&js, "chunk", error.chunk as f64);
-            set(&js, "phase", error.phase.name());
+            set(&js, "chunk", chunk.chunk as f64);
+            set(&js, "phase", chunk.phase.name());
+            js.into()
+        }
+        PipelineError::AllDropped(ref dropped) => {
+            let js = Error::new(&error.to_string());
+            set(&js, "dropped", dropped_to_js(dropped));
             js.into()
         }
     })?;
@@ -167,6 +226,7 @@ pub async fn run_pipeline(
     let without = Object::new();
     set_without_barrier(&without, &outcome.without_barrier);
     set(&result, "withoutBarrier", without);
+    set(&result, "dropped", dropped_to_js(&outcome.dropped));
     set(&result, "makespanMs", outcome.makespan_ms);
     set(&result, "workingMs", outcome.chunk_time.working_ms);
     set(&result, "waitingMs", outcome.chunk_time.waiting_ms);
@@ -175,8 +235,42 @@ pub async fn run_pipeline(
     Ok(result.into())
 }
 
+/// Resolves when `signal` aborts. The listener is the resolve function
+/// itself, so no Rust closure can be called after it is freed.
+fn aborted(signal: &AbortSignal) -> impl Future<Output = ()> {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        // Cannot fail for a real AbortSignal (it is an EventTarget).
+        let _ = signal.add_event_listener_with_callback("abort", &resolve);
+    });
+    async move {
+        let _ = JsFuture::from(promise).await;
+    }
+}
+
+/// What an aborted run rejects with, as `fetch` does: a `DOMException` named `AbortError`.
+fn abort_error() -> JsValue {
+    let message = "The run was stopped: every chunk was cancelled.";
+    DomException::new_with_message_and_name(message, "AbortError")
+        .map(JsValue::from)
+        .unwrap_or_else(|_| Error::new(message).into())
+}
+
+fn dropped_to_js(dropped: &[ChunkError]) -> Array {
+    dropped
+        .iter()
+        .map(|error| {
+            let entry = Object::new();
+            set(&entry, "chunk", error.chunk as f64);
+            set(&entry, "id", chunk_id(error.chunk));
+            set(&entry, "phase", error.phase.name());
+            set(&entry, "message", error.failure.to_string());
+            JsValue::from(entry)
+        })
+        .collect()
+}
+
 /// The option names `runPipeline` accepts; anything else is a typo worth an error.
-const OPTION_NAMES: [&str; 12] = [
+const OPTION_NAMES: [&str; 16] = [
     "documents",
     "chunkWords",
     "overlapWords",
@@ -187,26 +281,38 @@ const OPTION_NAMES: [&str; 12] = [
     "embedMs",
     "scoreMs",
     "timeScale",
+    "faults",
     "failChunk",
+    "onChunkError",
+    "phaseTimeoutMs",
+    "signal",
     "barrier",
 ];
 
-fn parse_options(options: &JsValue) -> Result<(RunConfig, Option<JsEmbedder>), ConfigError> {
+/// The names a fault object accepts.
+const FAULT_NAMES: [&str; 3] = ["chunk", "phase", "kind"];
+
+/// The most numbers an `embed` vector may hold (real models use up to a few thousand).
+const MAX_DIMENSIONS: f64 = 65_536.0;
+
+/// What `runPipeline`'s options become.
+struct Parsed {
+    config: RunConfig,
+    embedder: Option<JsEmbedder>,
+    signal: Option<AbortSignal>,
+}
+
+fn parse_options(options: &JsValue) -> Result<Parsed, ConfigError> {
     let mut config = RunConfig::default();
     if options.is_undefined() || options.is_null() {
-        return Ok((config, None));
+        return Ok(Parsed { config, embedder: None, signal: None });
     }
-    if !options.is_object() || Array::is_array(options) || options.is_function() {
+    let is_array = checked_is_array(options).unwrap_or(true);
+    if !options.is_object() || is_array || options.is_function() {
         return Err(ConfigError::new("options", "must be an object", describe(options)));
     }
-    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !OPTION_NAMES.contains(&key.as_str()) {
-            let expected = format!("has no option {key:?}; accepted: {}", OPTION_NAMES.join(", "));
-            return Err(ConfigError::new("options", expected, describe(options)));
-        }
-    }
-    let documents = get(options, "documents");
+    check_names(options, "options", &OPTION_NAMES)?;
+    let documents = read(options, "documents")?;
     if !documents.is_undefined() {
         config.documents = Some(strings(&documents, "documents")?);
     }
@@ -219,7 +325,7 @@ fn parse_options(options: &JsValue) -> Result<(RunConfig, Option<JsEmbedder>), C
     if let Some(chunks) = number(options, &config::CHUNKS)? {
         config.chunks = Some(chunks as usize);
     }
-    let embed = get(options, "embed");
+    let embed = read(options, "embed")?;
     let embedder = match embed.dyn_into::<Function>() {
         Ok(function) => Some(JsEmbedder(function)),
         Err(other) if other.is_undefined() => None,
@@ -228,7 +334,7 @@ fn parse_options(options: &JsValue) -> Result<(RunConfig, Option<JsEmbedder>), C
             return Err(ConfigError::new("embed", expected, describe(&other)));
         }
     };
-    let query = get(options, config::QUERY_CHARS.field);
+    let query = read(options, config::QUERY_CHARS.field)?;
     if !query.is_undefined() {
         let expected = "must be a string";
         config.query =
@@ -237,14 +343,12 @@ fn parse_options(options: &JsValue) -> Result<(RunConfig, Option<JsEmbedder>), C
     if let Some(seed) = number(options, &config::SEED)? {
         config.seed = Some(seed as u64);
     }
-    let embed_ms = get(options, config::EMBED_MS.field);
+    let embed_ms = read(options, config::EMBED_MS.field)?;
     if !embed_ms.is_undefined() {
-        let pair =
-            Array::is_array(&embed_ms).then(|| Array::from(&embed_ms)).filter(|pair| pair.length() == 2);
-        let bounds = pair.and_then(|pair| Some((pair.get(0).as_f64()?, pair.get(1).as_f64()?)));
-        let expected = || format!("must be [min, max], each {}", config::EMBED_MS.describe());
-        config.embed_ms =
-            bounds.ok_or_else(|| ConfigError::new("embedMs", expected(), describe(&embed_ms)))?;
+        config.embed_ms = pair(&embed_ms, config::EMBED_MS.field).map_err(|got| {
+            let expected = format!("must be [min, max], each {}", config::EMBED_MS.describe());
+            ConfigError::new(config::EMBED_MS.field, expected, got)
+        })?;
     }
     if let Some(score_ms) = number(options, &config::SCORE_MS)? {
         config.score_ms = score_ms;
@@ -252,43 +356,184 @@ fn parse_options(options: &JsValue) -> Result<(RunConfig, Option<JsEmbedder>), C
     if let Some(time_scale) = number(options, &config::TIME_SCALE)? {
         config.time_scale = time_scale;
     }
+    config.faults = faults(&read(options, "faults")?)?;
     if let Some(chunk) = number(options, &config::FAIL_CHUNK)? {
-        config.fail_chunk = Some(chunk as usize);
+        config.faults.push(Fault::error(chunk as usize, Phase::Embed));
     }
-    let barrier = get(options, "barrier");
+    let policy = read(options, "onChunkError")?;
+    if !policy.is_undefined() {
+        let names = ChunkErrorPolicy::ALL.map(ChunkErrorPolicy::name);
+        config.on_chunk_error = one_of(&policy, "onChunkError", &names, ChunkErrorPolicy::from_name)?;
+    }
+    config.phase_timeout_ms = number(options, &config::PHASE_TIMEOUT_MS)?;
+    let signal = read(options, "signal")?;
+    let signal = match signal.dyn_into::<AbortSignal>() {
+        Ok(signal) => Some(signal),
+        Err(other) if other.is_undefined() || other.is_null() => None,
+        Err(other) => return Err(ConfigError::new("signal", "must be an AbortSignal", describe(&other))),
+    };
+    let barrier = read(options, "barrier")?;
     if !barrier.is_undefined() {
-        let names: Vec<String> = BarrierKind::ALL.iter().map(|kind| format!("{:?}", kind.name())).collect();
-        let kind = barrier.as_string().and_then(|name| BarrierKind::from_name(&name));
-        config.barrier = kind.ok_or_else(|| {
-            ConfigError::new("barrier", format!("must be one of {}", names.join(", ")), describe(&barrier))
-        })?;
+        let names = BarrierKind::ALL.map(BarrierKind::name);
+        config.barrier = one_of(&barrier, "barrier", &names, BarrierKind::from_name)?;
     }
-    // The ranges that depend on more than one field (embedMs order, failChunk
+    // The ranges that depend on more than one field (embedMs order, faults
     // below chunks) are checked once, by rag_pipeline's own validate().
-    Ok((config, embedder))
+    Ok(Parsed { config, embedder, signal })
+}
+
+/// Fails on the first own or inherited key of `object` (up to, not
+/// including, `Object.prototype`) that is not in `names`: enumerable or
+/// not, string or symbol. A typo such as `chunk` would otherwise be ignored.
+fn check_names(object: &JsValue, field: &'static str, names: &[&str]) -> Result<(), ConfigError> {
+    let object_prototype = Reflect::get_prototype_of(&Object::new()).map(JsValue::from).ok();
+    let unreadable = |thrown: JsValue| ConfigError::new(field, "could not be read", thrown_text(&thrown));
+    let mut current = object.clone();
+    // A prototype chain is short; a Proxy could make it endless.
+    for _ in 0..64 {
+        if current.is_null() || current.is_undefined() || Some(&current) == object_prototype.as_ref() {
+            return Ok(());
+        }
+        let keys = Reflect::own_keys(&current).map_err(unreadable)?;
+        for key in keys.iter() {
+            let known = key.as_string().filter(|key| names.contains(&key.as_str()));
+            if known.is_none() {
+                let key =
+                    key.as_string().map_or_else(|| "a symbol key".to_string(), |key| format!("{key:?}"));
+                let expected = format!("has no option {key}; accepted: {}", names.join(", "));
+                return Err(ConfigError::new(field, expected, describe(object)));
+            }
+        }
+        current = Reflect::get_prototype_of(&current).map_err(unreadable)?.into();
+    }
+    Err(ConfigError::new(field, "must have a prototype chain shorter than 64", describe(object)))
+}
+
+/// Reads `object[key]`; a getter or Proxy trap that throws becomes an error naming the field.
+fn read(object: &JsValue, key: &'static str) -> Result<JsValue, ConfigError> {
+    Reflect::get(object, &JsValue::from_str(key))
+        .map_err(|thrown| ConfigError::new(key, "could not be read", thrown_text(&thrown)))
+}
+
+/// The array-like `value`'s length, if it is an array (or typed array) whose
+/// length reads as a whole number: read without copying anything.
+fn array_length(value: &JsValue) -> Option<f64> {
+    let listy = checked_is_array(value).unwrap_or(false) || value.is_instance_of::<Float32Array>();
+    let length = listy.then(|| Reflect::get(value, &JsValue::from_str("length")).ok())??.as_f64()?;
+    (length >= 0.0 && length.fract() == 0.0).then_some(length)
+}
+
+/// A plain copy of the array `value` of at most `max` entries, or what it is instead.
+fn bounded_array(value: &JsValue, field: &str, max: f64) -> Result<Array, String> {
+    let length = array_length(value).ok_or_else(|| describe(value))?;
+    if length > max {
+        return Err(format!("an array of length {length}"));
+    }
+    checked_array_from(value)
+        .map_err(|thrown| format!("{field} could not be read ({})", thrown_text(&thrown)))
 }
 
 /// Reads an array of strings, naming the first entry that is not one.
 fn strings(value: &JsValue, field: &'static str) -> Result<Vec<String>, ConfigError> {
     let expected = "must be an array of strings";
-    if !Array::is_array(value) {
-        return Err(ConfigError::new(field, expected, describe(value)));
+    let max = config::CHUNKS.max;
+    let array = bounded_array(value, field, max).map_err(|got| {
+        let expected = if got.starts_with("an array") {
+            format!("must be an array of 1 to {max} strings")
+        } else {
+            expected.to_string()
+        };
+        ConfigError::new(field, expected, got)
+    })?;
+    // Counted in UTF-16 units before copying: a UTF-8 copy is at least as long.
+    let mut units = 0;
+    let mut texts = Vec::with_capacity(array.length() as usize);
+    for (index, entry) in array.iter().enumerate() {
+        let Some(text) = entry.dyn_ref::<JsString>() else {
+            return Err(ConfigError::new(
+                field,
+                expected,
+                format!("{field}[{index}] = {}", describe(&entry)),
+            ));
+        };
+        units += text.length() as usize;
+        if units > config::MAX_DOCUMENT_BYTES {
+            let expected =
+                format!("must hold at most {} MB of text in all", config::MAX_DOCUMENT_BYTES >> 20);
+            return Err(ConfigError::new(field, expected, format!("more than that by {field}[{index}]")));
+        }
+        texts.push(String::from(text));
     }
-    let array = Array::from(value);
-    // Checked before reading every entry, so a huge array fails fast.
-    if array.length() as f64 > config::CHUNKS.max {
-        let expected = format!("must be an array of 1 to {} strings", config::CHUNKS.max);
-        return Err(ConfigError::new(field, expected, format!("{} strings", array.length())));
+    Ok(texts)
+}
+
+/// Reads `[a, b]`, two numbers; on anything else, what it got.
+fn pair(value: &JsValue, field: &str) -> Result<(f64, f64), String> {
+    let array = bounded_array(value, field, 2.0)?;
+    match (array.length(), array.get(0).as_f64(), array.get(1).as_f64()) {
+        (2, Some(min), Some(max)) => Ok((min, max)),
+        _ => Err(describe(value)),
     }
+}
+
+/// Reads the `faults` option: absent is none.
+fn faults(value: &JsValue) -> Result<Vec<Fault>, ConfigError> {
+    const FIELD: &str = "faults";
+    if value.is_undefined() {
+        return Ok(Vec::new());
+    }
+    let shape = r#"must be an array of { chunk, phase: "embed" | "score", kind: "error" | "hang" }"#;
+    let array = bounded_array(value, FIELD, MAX_FAULTS as f64).map_err(|got| {
+        let expected = match got.starts_with("an array") {
+            true => format!("must be an array of at most {MAX_FAULTS} faults"),
+            false => shape.to_string(),
+        };
+        ConfigError::new(FIELD, expected, got)
+    })?;
     array
         .iter()
         .enumerate()
         .map(|(index, entry)| {
-            entry.as_string().ok_or_else(|| {
-                ConfigError::new(field, expected, format!("{field}[{index}] = {}", describe(&entry)))
-            })
+            let at = |got: String| ConfigError::new(FIELD, shape, format!("faults[{index}] = {got}"));
+            if !entry.is_object() || entry.is_function() || checked_is_array(&entry).unwrap_or(true) {
+                return Err(at(describe(&entry)));
+            }
+            check_names(&entry, FIELD, &FAULT_NAMES)?;
+            let part =
+                |key: &'static str| read(&entry, key).map_err(|error| at(format!("{key} {}", error.got)));
+            let chunk = part("chunk")?;
+            let chunk = chunk
+                .as_f64()
+                .filter(|chunk| config::FAIL_CHUNK.check(*chunk).is_ok())
+                .ok_or_else(|| at(format!("chunk {} (a chunk index from 0 to 99999)", describe(&chunk))))?;
+            let phase = match part("phase")?.as_string().as_deref() {
+                None => Phase::Embed,
+                Some("embed") => Phase::Embed,
+                Some("score") => Phase::Score,
+                Some(other) => return Err(at(format!("phase {other:?}"))),
+            };
+            let kind = part("kind")?;
+            let kind = match kind.as_string() {
+                None if kind.is_undefined() => FaultKind::Error,
+                Some(name) => FaultKind::from_name(&name).ok_or_else(|| at(format!("kind {name:?}")))?,
+                None => return Err(at(format!("kind {}", describe(&kind)))),
+            };
+            Ok(Fault { chunk: chunk as usize, phase, kind })
         })
         .collect()
+}
+
+/// Reads a string option that must be one of `names`.
+fn one_of<T>(
+    value: &JsValue,
+    field: &'static str,
+    names: &[&str],
+    from_name: impl Fn(&str) -> Option<T>,
+) -> Result<T, ConfigError> {
+    value.as_string().and_then(|name| from_name(&name)).ok_or_else(|| {
+        let names: Vec<String> = names.iter().map(|name| format!("{name:?}")).collect();
+        ConfigError::new(field, format!("must be one of {}", names.join(", ")), describe(value))
+    })
 }
 
 /// The `embed` option: a JS function from text to a vector, or a Promise of one.
@@ -299,7 +544,8 @@ impl Embedder for JsEmbedder {
         Box::pin(async move {
             let returned = self.0.call1(&JsValue::NULL, &JsValue::from_str(text)).map_err(|e| thrown(&e))?;
             // Promise.resolve takes a value or a thenable alike.
-            let value = JsFuture::from(Promise::resolve(&returned)).await.map_err(|e| thrown(&e))?;
+            let promise = checked_promise_resolve(&returned).map_err(|e| thrown(&e))?;
+            let value = JsFuture::from(promise).await.map_err(|e| thrown(&e))?;
             to_vector(&value)
         })
     }
@@ -307,20 +553,23 @@ impl Embedder for JsEmbedder {
 
 /// A thrown or rejected value as words: an Error's message, else the value.
 fn thrown(value: &JsValue) -> String {
-    let message = value.dyn_ref::<Error>().map(|error| String::from(error.message()));
-    format!("embed threw: {}", message.unwrap_or_else(|| describe(value)))
+    format!("embed threw: {}", thrown_text(value))
+}
+
+/// What a thrown value says: an Error's message (read safely), else the value itself.
+fn thrown_text(value: &JsValue) -> String {
+    let message = value
+        .dyn_ref::<Error>()
+        .and_then(|error| Reflect::get(error, &JsValue::from_str("message")).ok())
+        .filter(JsValue::is_string);
+    describe_plain(&message.unwrap_or_else(|| value.clone()))
 }
 
 /// What `embed` resolved to, as numbers: a Float32Array or an array of numbers.
 fn to_vector(value: &JsValue) -> Result<Vec<f32>, String> {
-    if let Some(array) = value.dyn_ref::<Float32Array>() {
-        return Ok(array.to_vec());
-    }
     let expected = "embed must return a Float32Array or an array of numbers";
-    if !Array::is_array(value) {
-        return Err(format!("{expected} (got {})", describe(value)));
-    }
-    let array = Array::from(value);
+    let array = bounded_array(value, "the vector", MAX_DIMENSIONS)
+        .map_err(|got| format!("{expected} of at most {MAX_DIMENSIONS} (got {got})"))?;
     array
         .iter()
         .enumerate()
@@ -335,7 +584,7 @@ fn to_vector(value: &JsValue) -> Result<Vec<f32>, String> {
 
 /// Reads option `limit.field`: absent is `None`; anything but an in-range number is an error.
 fn number(options: &JsValue, limit: &Limit) -> Result<Option<f64>, ConfigError> {
-    let value = get(options, limit.field);
+    let value = read(options, limit.field)?;
     if value.is_undefined() {
         return Ok(None);
     }
@@ -343,22 +592,53 @@ fn number(options: &JsValue, limit: &Limit) -> Result<Option<f64>, ConfigError> 
     limit.check(number).map(Some)
 }
 
-fn get(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
 /// Sets `key` on a plain object we created; that cannot fail, so the result is ignored.
 fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(object, &JsValue::from_str(key), &value.into());
 }
 
-/// How a JS value reads in an error message: JSON where possible, else its type.
+/// How a JS value reads in an error message, in at most about 60
+/// characters, without running any of its code or copying all of it.
 fn describe(value: &JsValue) -> String {
-    let text = JSON::stringify(value).ok().and_then(|json| json.as_string());
-    let text = text.unwrap_or_else(|| value.js_typeof().as_string().unwrap_or_default());
-    match text.char_indices().nth(60) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
+    if let Some(text) = value.dyn_ref::<JsString>() {
+        let head = String::from(text.slice(0, 60));
+        let more = if text.length() > 60 { "…" } else { "" };
+        return format!("{head:?}{more}");
+    }
+    describe_plain(value)
+}
+
+/// [`describe`], but a string is shown as it is, unquoted.
+fn describe_plain(value: &JsValue) -> String {
+    if let Some(text) = value.dyn_ref::<JsString>() {
+        let head = String::from(text.slice(0, 200));
+        return if text.length() > 200 { format!("{head}…") } else { head };
+    }
+    if let Some(number) = value.as_f64() {
+        return config::number_text(number);
+    }
+    if let Some(flag) = value.as_bool() {
+        return flag.to_string();
+    }
+    if value.is_null() {
+        return "null".into();
+    }
+    if value.is_undefined() {
+        return "undefined".into();
+    }
+    if value.is_function() {
+        return "a function".into();
+    }
+    if value.is_symbol() {
+        return "a symbol".into();
+    }
+    if value.is_bigint() {
+        return "a bigint".into();
+    }
+    match array_length(value) {
+        Some(length) => format!("an array of length {length}"),
+        None if checked_is_array(value).is_err() => "a revoked Proxy".into(),
+        None => "an object".into(),
     }
 }
 
@@ -425,11 +705,12 @@ fn event_to_js(event: &Event) -> Object {
         set(&js, "id", chunk_id(chunk));
     }
     match &event.kind {
-        EventKind::RunStart { chunks, seed, query, barrier } => {
+        EventKind::RunStart { chunks, seed, query, barrier, policy } => {
             set(&js, "chunks", *chunks as f64);
             set(&js, "seed", *seed as f64);
             set(&js, "query", query.as_str());
             set(&js, "barrier", barrier.name());
+            set(&js, "policy", policy.name());
         }
         EventKind::PhaseStart { phase, planned_ms, .. } => {
             set(&js, "phase", phase.name());
@@ -464,22 +745,30 @@ fn event_to_js(event: &Event) -> Object {
             set(&js, "reason", reason.as_str());
             set(&js, "generation", *generation as f64);
         }
-        EventKind::ChunkFailed { phase, message, .. } => {
+        EventKind::ChunkFailed { phase, message, timed_out, .. } => {
             set(&js, "phase", phase.name());
             set(&js, "message", message.as_str());
+            set(&js, "timedOut", *timed_out);
         }
-        EventKind::ChunkCancelled { phase, waiting, .. } => {
+        EventKind::ChunkDropped { phase, message, parties, .. } => {
+            set(&js, "phase", phase.name());
+            set(&js, "message", message.as_str());
+            set(&js, "parties", *parties as f64);
+        }
+        EventKind::ChunkCancelled { phase, waiting, started, .. } => {
             set(&js, "phase", phase.name());
             set(&js, "waiting", *waiting);
+            set(&js, "started", *started);
         }
         EventKind::TopChunks { top } => set(&js, "top", top_to_js(top)),
         EventKind::WithoutBarrier(without) => set_without_barrier(&js, without),
         EventKind::AnswerStart { from } => set(&js, "from", *from as f64),
         EventKind::Answer { text } => set(&js, "text", text.as_str()),
-        EventKind::RunEnd { makespan_ms, chunk_time, error } => {
+        EventKind::RunEnd { makespan_ms, chunk_time, error, aborted } => {
             set(&js, "makespanMs", *makespan_ms);
             set(&js, "workingMs", chunk_time.working_ms);
             set(&js, "waitingMs", chunk_time.waiting_ms);
+            set(&js, "aborted", *aborted);
             if let Some(error) = error {
                 set(&js, "error", error.as_str());
             }
