@@ -11,8 +11,8 @@
 //!   released withdraws its arrival (as Python's `asyncio.Barrier` does), so a
 //!   later arrival can never release early with a false leader. Dropped after
 //!   release, it changes nothing.
-//! - **Breakable**: [`abort`](PhaseBarrier::abort) wakes every waiter with
-//!   [`BarrierError::Broken`] and fails later waits until
+//! - **Breakable**: [`abort`](PhaseBarrier::abort) wakes every parked,
+//!   unreleased waiter with [`BarrierError::Broken`] and fails later waits until
 //!   [`reset`](PhaseBarrier::reset) (Java's `CyclicBarrier`), so a failing party
 //!   cannot deadlock the others.
 //! - **Shrinkable**: [`arrive_and_drop`](PhaseBarrier::arrive_and_drop) lets a
@@ -37,6 +37,33 @@
 //! assert_eq!(leaders, 1);
 //! assert_eq!(barrier.generation(), 1);
 //! ```
+//!
+//! # Differences from Python's `asyncio.Barrier`
+//!
+//! Ported from CPython's own `BarrierTests` (`tests/barrier_cpython.rs`),
+//! PhaseBarrier passes all but the cases below, where it differs on purpose:
+//!
+//! - **`wait()` returns an [`Arrival`], not an index.** Python's `wait()`
+//!   returns how many tasks were already waiting when the task arrived, so the
+//!   task whose arrival fills the barrier gets `parties - 1`: that task is our
+//!   leader ([`Arrival::is_leader`]). The other indexes are not returned;
+//!   [`arrived`](PhaseBarrier::arrived), read just before the first poll, is
+//!   the same number.
+//! - **A release is final.** After a release Python's barrier *drains*: nobody
+//!   enters until every released task has left, and a `reset()` or `abort()`
+//!   during the drain still breaks the released tasks that have not resumed.
+//!   Here a released wait resolves `Ok` even when it is first polled after an
+//!   `abort` or `reset`, and the barrier fills the next generation at once.
+//! - **Nobody is held outside.** A task that waits again while Python's barrier
+//!   drains is kept out, uncounted, beyond the reach of `reset()`; here it is
+//!   parked in the next generation at once, and [`reset`](PhaseBarrier::reset)
+//!   breaks it like any parked waiter. Python code that resets from the last
+//!   task out of a release can therefore strand a task here (see `reset`).
+//! - `abort(reason)` and `reset()` are plain calls, not coroutines; the error
+//!   carries the reason ([`BarrierError::Broken`]); `arrived()` is `n_waiting`,
+//!   except that it counts the next generation's arrivals where Python reports
+//!   0 while draining; [`arrive_and_drop`](PhaseBarrier::arrive_and_drop) has
+//!   no Python counterpart.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -205,8 +232,42 @@ impl<'o> PhaseBarrier<'o> {
 
     /// Waits until every party has arrived in this generation.
     ///
-    /// The arrival happens when the future is first polled; dropping it before
-    /// its generation is released withdraws the arrival.
+    /// The arrival happens when the future is first polled, not when `wait()`
+    /// is called. The future resolves to an [`Arrival`] when its generation is
+    /// released (at once, as the leader, for the arrival that completes it), or
+    /// to [`BarrierError::Broken`] if the barrier is aborted or reset first; on
+    /// a broken barrier, at the first poll. With no parties left (every one
+    /// dropped out) it resolves to [`BarrierError::ZeroParties`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future is always safe; what it does depends on when:
+    ///
+    /// - Before its first poll: nothing, it never arrived.
+    /// - Parked, its generation neither released nor broken: its arrival is
+    ///   withdrawn (`arrived()` goes down by one and the observer hears
+    ///   [`BarrierSignal::Withdrawn`]), so no later arrival can release the
+    ///   generation early with a false leader. Calling `wait()` again arrives
+    ///   afresh.
+    /// - Its outcome decided (released or broken) but not yet polled: nothing
+    ///   changes for anyone else. A release stays a release, and if this wait
+    ///   was the leader an [`arrive_and_drop`](Self::arrive_and_drop) picked, the
+    ///   generation's leader goes unseen. This party's own pass is lost,
+    ///   though: a new `wait()` arrives in the *next* generation. So in a
+    ///   `select!` loop that recreates the wait, no arrival is ever lost or
+    ///   counted twice, but a pass is lost when another branch wins the turn
+    ///   after the release.
+    ///
+    /// # Panics
+    ///
+    /// Polling the future again after it returned `Ready` panics ("barrier wait
+    /// polled after it completed"). Nothing else in a wait panics with ordinary
+    /// wakers: the barrier's state is a `RefCell`, and the observer and the
+    /// wakers' `wake` run with it unborrowed, so they may use the barrier, even
+    /// poll a wait. The exception is a waker whose own `clone` or `drop` calls
+    /// back into this barrier: a poll clones the task's waker (and drops the
+    /// one it replaces) while it holds the state, so such a waker panics with
+    /// "RefCell already mutably borrowed".
     pub fn wait(&self) -> Wait<'_, 'o> {
         self.wait_as(ANONYMOUS)
     }
@@ -216,9 +277,11 @@ impl<'o> PhaseBarrier<'o> {
         Wait { barrier: self, party, stage: Stage::NotArrived }
     }
 
-    /// Breaks the barrier: every pending and later `wait()` resolves to
-    /// [`BarrierError::Broken`] with `reason`, until [`reset`](Self::reset).
-    /// Aborting a broken barrier keeps the first reason.
+    /// Breaks the barrier: every parked, unreleased and later `wait()` resolves
+    /// to [`BarrierError::Broken`] with `reason`, until [`reset`](Self::reset).
+    /// A wait already released keeps its `Ok`, even when it is first polled
+    /// after the abort: a release is final (Python's draining barrier would
+    /// break it). Aborting a broken barrier keeps the first reason.
     ///
     /// ```
     /// use futures::executor::block_on;
@@ -246,7 +309,46 @@ impl<'o> PhaseBarrier<'o> {
 
     /// Makes a broken barrier usable again, empty, in the same generation.
     /// Waiters parked on an unbroken barrier are broken with reason `reset`
-    /// (their generation can no longer complete as they expected).
+    /// (their generation can no longer complete as they expected). A wait
+    /// already released keeps its `Ok`: a release is final.
+    ///
+    /// # Resetting right after a release
+    ///
+    /// A release leaves the barrier filling the next generation at once, so a
+    /// party that waits again straight away is parked there, and `reset()`
+    /// breaks it. Python's `asyncio.Barrier` differs: until every released task
+    /// has left, it holds such a task outside, where its `reset()` cannot reach
+    /// it. So Python code that resets from the last task out of a release (a
+    /// no-op there) breaks, here, every party that already waited again, and can
+    /// strand one: the broken parties' next waits complete a generation with the
+    /// resetter's, leaving the resetter alone in the one after. When porting,
+    /// reset only to repair an aborted barrier (`if barrier.is_broken() {
+    /// barrier.reset() }`), or to break the parties parked in the current
+    /// generation on purpose. `tests/barrier_cpython.rs` shows both.
+    ///
+    /// This is deliberate. Python's outcome depends on whether its held tasks
+    /// have run again since the drain ended; matching it would mean waking every
+    /// early party a second time when the last released one resumes, breaking
+    /// the promise of one wake per waiter, and any rule without that wake either
+    /// keeps this stranding or lets a later reset miss parties Python would break.
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    /// use rag_phase_sync::{BarrierError, PhaseBarrier};
+    /// let barrier = PhaseBarrier::new(2).unwrap();
+    /// block_on(async {
+    ///     let mut first = Box::pin(barrier.wait());
+    ///     assert!(futures::poll!(&mut first).is_pending());
+    ///     assert!(barrier.wait().await.unwrap().is_leader()); // releases generation 0
+    ///     let mut again = Box::pin(barrier.wait()); // the leader waits again at once
+    ///     assert!(futures::poll!(&mut again).is_pending()); // parked in generation 1
+    ///     // `first` has not resumed: Python would still be draining, and its
+    ///     // reset() would break `first` and spare `again`. Here it is the reverse.
+    ///     barrier.reset();
+    ///     assert_eq!(again.await, Err(BarrierError::Broken("reset".into())));
+    ///     assert_eq!(first.await.map(|arrival| arrival.generation()), Ok(0));
+    /// });
+    /// ```
     pub fn reset(&self) {
         let generation = {
             let mut state = self.state.borrow_mut();
