@@ -345,10 +345,7 @@ fn parse_options(options: &JsValue) -> Result<Parsed, ConfigError> {
     }
     let embed_ms = read(options, config::EMBED_MS.field)?;
     if !embed_ms.is_undefined() {
-        config.embed_ms = pair(&embed_ms, config::EMBED_MS.field).map_err(|got| {
-            let expected = format!("must be [min, max], each {}", config::EMBED_MS.describe());
-            ConfigError::new(config::EMBED_MS.field, expected, got)
-        })?;
+        config.embed_ms = pair(&embed_ms, config::EMBED_MS.field, &config::EMBED_MS.describe())?;
     }
     if let Some(score_ms) = number(options, &config::SCORE_MS)? {
         config.score_ms = score_ms;
@@ -423,28 +420,44 @@ fn array_length(value: &JsValue) -> Option<f64> {
     (length >= 0.0 && length.fract() == 0.0).then_some(length)
 }
 
-/// A plain copy of the array `value` of at most `max` entries, or what it is instead.
-fn bounded_array(value: &JsValue, field: &str, max: f64) -> Result<Array, String> {
-    let length = array_length(value).ok_or_else(|| describe(value))?;
-    if length > max {
-        return Err(format!("an array of length {length}"));
+/// Why [`bounded_array`] could not copy an array.
+enum ArrayError {
+    /// It is not an array: what it is instead.
+    NotArray(String),
+    /// It has more entries than allowed.
+    TooLong(f64),
+    /// Reading it threw: what was thrown.
+    Unreadable(String),
+}
+
+impl ArrayError {
+    /// The error for option `field`, which `expected` an array of this shape.
+    fn for_field(self, field: &'static str, expected: impl Into<String>, longest: &str) -> ConfigError {
+        match self {
+            ArrayError::NotArray(got) => ConfigError::new(field, expected, got),
+            ArrayError::TooLong(length) => {
+                ConfigError::new(field, format!("must be {longest}"), format!("an array of length {length}"))
+            }
+            ArrayError::Unreadable(thrown) => ConfigError::new(field, "could not be read", thrown),
+        }
     }
-    checked_array_from(value)
-        .map_err(|thrown| format!("{field} could not be read ({})", thrown_text(&thrown)))
+}
+
+/// A plain copy of the array `value` of at most `max` entries.
+fn bounded_array(value: &JsValue, max: f64) -> Result<Array, ArrayError> {
+    let length = array_length(value).ok_or_else(|| ArrayError::NotArray(describe(value)))?;
+    if length > max {
+        return Err(ArrayError::TooLong(length));
+    }
+    checked_array_from(value).map_err(|thrown| ArrayError::Unreadable(thrown_text(&thrown)))
 }
 
 /// Reads an array of strings, naming the first entry that is not one.
 fn strings(value: &JsValue, field: &'static str) -> Result<Vec<String>, ConfigError> {
     let expected = "must be an array of strings";
     let max = config::CHUNKS.max;
-    let array = bounded_array(value, field, max).map_err(|got| {
-        let expected = if got.starts_with("an array") {
-            format!("must be an array of 1 to {max} strings")
-        } else {
-            expected.to_string()
-        };
-        ConfigError::new(field, expected, got)
-    })?;
+    let array = bounded_array(value, max)
+        .map_err(|error| error.for_field(field, expected, &format!("an array of 1 to {max} strings")))?;
     // Counted in UTF-16 units before copying: a UTF-8 copy is at least as long.
     let mut units = 0;
     let mut texts = Vec::with_capacity(array.length() as usize);
@@ -460,19 +473,22 @@ fn strings(value: &JsValue, field: &'static str) -> Result<Vec<String>, ConfigEr
         if units > config::MAX_DOCUMENT_BYTES {
             let expected =
                 format!("must hold at most {} MB of text in all", config::MAX_DOCUMENT_BYTES >> 20);
-            return Err(ConfigError::new(field, expected, format!("more than that by {field}[{index}]")));
+            let got = format!("{:.1} MB", units as f64 / (1 << 20) as f64);
+            return Err(ConfigError::new(field, expected, got));
         }
         texts.push(String::from(text));
     }
     Ok(texts)
 }
 
-/// Reads `[a, b]`, two numbers; on anything else, what it got.
-fn pair(value: &JsValue, field: &str) -> Result<(f64, f64), String> {
-    let array = bounded_array(value, field, 2.0)?;
+/// Reads `[a, b]`, two numbers, for option `field`.
+fn pair(value: &JsValue, field: &'static str, each: &str) -> Result<(f64, f64), ConfigError> {
+    let shape = format!("[min, max], each {each}");
+    let expected = format!("must be {shape}");
+    let array = bounded_array(value, 2.0).map_err(|error| error.for_field(field, &expected, &shape))?;
     match (array.length(), array.get(0).as_f64(), array.get(1).as_f64()) {
         (2, Some(min), Some(max)) => Ok((min, max)),
-        _ => Err(describe(value)),
+        _ => Err(ConfigError::new(field, expected, describe(value))),
     }
 }
 
@@ -483,12 +499,8 @@ fn faults(value: &JsValue) -> Result<Vec<Fault>, ConfigError> {
         return Ok(Vec::new());
     }
     let shape = r#"must be an array of { chunk, phase: "embed" | "score", kind: "error" | "hang" }"#;
-    let array = bounded_array(value, FIELD, MAX_FAULTS as f64).map_err(|got| {
-        let expected = match got.starts_with("an array") {
-            true => format!("must be an array of at most {MAX_FAULTS} faults"),
-            false => shape.to_string(),
-        };
-        ConfigError::new(FIELD, expected, got)
+    let array = bounded_array(value, MAX_FAULTS as f64).map_err(|error| {
+        error.for_field(FIELD, shape, &format!("an array of at most {MAX_FAULTS} faults"))
     })?;
     array
         .iter()
@@ -556,20 +568,26 @@ fn thrown(value: &JsValue) -> String {
     format!("embed threw: {}", thrown_text(value))
 }
 
-/// What a thrown value says: an Error's message (read safely), else the value itself.
+/// What a thrown value says: an Error's message (read safely), else the value as [`describe`] shows it.
 fn thrown_text(value: &JsValue) -> String {
     let message = value
         .dyn_ref::<Error>()
         .and_then(|error| Reflect::get(error, &JsValue::from_str("message")).ok())
         .filter(JsValue::is_string);
-    describe_plain(&message.unwrap_or_else(|| value.clone()))
+    match message {
+        Some(message) => describe_plain(&message),
+        None => describe(value),
+    }
 }
 
 /// What `embed` resolved to, as numbers: a Float32Array or an array of numbers.
 fn to_vector(value: &JsValue) -> Result<Vec<f32>, String> {
     let expected = "embed must return a Float32Array or an array of numbers";
-    let array = bounded_array(value, "the vector", MAX_DIMENSIONS)
-        .map_err(|got| format!("{expected} of at most {MAX_DIMENSIONS} (got {got})"))?;
+    let array = bounded_array(value, MAX_DIMENSIONS).map_err(|error| match error {
+        ArrayError::NotArray(got) => format!("{expected} (got {got})"),
+        ArrayError::TooLong(length) => format!("{expected} of at most {MAX_DIMENSIONS} (got {length})"),
+        ArrayError::Unreadable(thrown) => format!("{expected}; reading it threw {thrown}"),
+    })?;
     array
         .iter()
         .enumerate()

@@ -87,9 +87,38 @@ async fn bad_options_reject_with_an_error_naming_the_field_and_range() {
         (r#"{"query": 42}"#, "query", "query must be a string (got 42)"),
         (
             r#"{"chunks": 6, "failChunk": 6}"#,
-            "failChunk",
-            "failChunk must be a chunk index from 0 to 5 (got 6)",
+            "faults",
+            "faults must each name a chunk index from 0 to 5 (got chunk-6 error in Phase 1 (embed))",
         ),
+        (r#"{"failChunk": -1}"#, "failChunk", "failChunk must be an integer from 0 to 99999 (got -1)"),
+        (
+            r#"{"faults": [{"chunk": 1, "phase": "answer"}]}"#,
+            "faults",
+            r#"faults must be an array of { chunk, phase: "embed" | "score", kind: "error" | "hang" } (got faults[0] = phase "answer")"#,
+        ),
+        (
+            r#"{"faults": [{"chunk": 1, "kind": "crash"}]}"#,
+            "faults",
+            r#"faults must be an array of { chunk, phase: "embed" | "score", kind: "error" | "hang" } (got faults[0] = kind "crash")"#,
+        ),
+        (r#"{"faults": [{"chunk": 1, "phases": "embed"}]}"#, "faults", r#"faults has no option "phases""#),
+        (r#"{"faults": {"chunk": 1}}"#, "faults", "faults must be an array of { chunk"),
+        (
+            r#"{"onChunkError": "drop-out", "barrier": "classic"}"#,
+            "onChunkError",
+            r#"onChunkError cannot be "drop-out" with barrier "classic""#,
+        ),
+        (
+            r#"{"onChunkError": "retry"}"#,
+            "onChunkError",
+            r#"onChunkError must be one of "fail-fast", "drop-out" (got "retry")"#,
+        ),
+        (
+            r#"{"phaseTimeoutMs": 0}"#,
+            "phaseTimeoutMs",
+            "phaseTimeoutMs must be a number from 1 to 600000 ms (got 0)",
+        ),
+        (r#"{"signal": {}}"#, "signal", "signal must be an AbortSignal (got an object)"),
         (r#"{"barrier": "tokio"}"#, "barrier", r#"barrier must be one of "phase", "classic" (got "tokio")"#),
         (
             r#"{"documents": "one text"}"#,
@@ -118,7 +147,7 @@ async fn bad_options_reject_with_an_error_naming_the_field_and_range() {
             "overlapWords",
             "overlapWords must be an integer from 0 to 9999 (got -1)",
         ),
-        (r#"{"failChunk": 46}"#, "failChunk", "failChunk must be a chunk index from 0 to 45 (got 46)"),
+        (r#"{"failChunk": 46}"#, "faults", "faults must each name a chunk index from 0 to 45"),
         (r#"{"embed": "model"}"#, "embed", r#"embed must be a function (text) => Float32Array"#),
         (r#"{"chunk": 6}"#, "options", r#"options has no option "chunk"; accepted: documents, chunkWords,"#),
         (r#"[1, 2]"#, "options", "options must be an object"),
@@ -264,7 +293,7 @@ async fn run_js(options: &str) -> Result<JsValue, JsValue> {
     run_pipeline(options, JsValue::UNDEFINED).await
 }
 
-fn message(error: JsValue) -> String {
+fn message_of(error: JsValue) -> String {
     String::from(error.dyn_into::<Error>().expect("rejects with a JS Error").message())
 }
 
@@ -319,10 +348,97 @@ async fn an_embed_function_that_fails_is_a_chunk_error_naming_the_chunk() {
     ];
     for (model, reason) in cases {
         let error = run_js(&format!("{{ chunks: 6, embed: {model} }}")).await.unwrap_err();
-        let text = message(error);
+        let text = message_of(error);
         assert!(text.starts_with(&format!("chunk-2 failed in Phase 1 (embed): {reason}")), "{model}: {text}");
     }
     let error = run_js("{ embed: () => { throw new Error('no key'); } }").await.unwrap_err();
     assert_eq!(Reflect::get(&error, &"field".into()).unwrap(), "embed");
-    assert_eq!(message(error), "embedding the query failed: embed threw: no key");
+    assert_eq!(message_of(error), "embedding the query failed: embed threw: no key");
+}
+
+#[wasm_bindgen_test]
+async fn hostile_options_reject_naming_the_field_and_never_escape() {
+    let cases = [
+        ("new Proxy({}, { ownKeys() { throw new Error('no keys'); } })", "options could not be read (got no keys)"),
+        ("{ get chunks() { throw new Error('getter'); } }", "chunks could not be read (got getter)"),
+        ("{ documents: ['a', { toString() { return 'b'; } }] }", "documents must be an array of strings (got documents[1] = an object)"),
+        (
+            "{ documents: new Proxy(['a'], { get(t, k) { if (k === '0') throw new Error('trap'); return t[k]; } }) }",
+            "documents could not be read (got trap)",
+        ),
+        ("{ embedMs: Object.assign([], { length: 1e8 }) }", "embedMs must be [min, max], each a number from 0 to 60000 ms (got an array of length 100000000)"),
+        ("{ documents: Object.assign([], { length: 4294967295 }) }", "documents must be an array of 1 to 100000 strings (got an array of length 4294967295)"),
+        ("Object.defineProperty({}, 'chunk', { value: 6, enumerable: false })", r#"options has no option "chunk""#),
+        ("Object.create({ chunks: 6 })", "options has no option \"chunks\""),
+        ("{ [Symbol('x')]: 1 }", "options has no option a symbol key"),
+        ("{ query: 'x'.repeat(100000), chunks: 'y'.repeat(100000) }", "chunks must be an integer from 1 to 100000 (got \"yyyy"),
+    ];
+    for (options, message) in cases {
+        let text = message_of(run_js(options).await.expect_err(options));
+        assert!(text.starts_with(message), "{options}: {text:?} should start with {message:?}");
+        assert!(text.len() < 400, "{options}: the message quotes a bounded part of the value: {text}");
+    }
+    // After all that, a normal run works.
+    assert!(run_js("{ chunks: 4, seed: 1, embedMs: [0, 2], scoreMs: 0 }").await.is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn an_overlap_blow_up_is_refused_before_it_eats_memory() {
+    let clock = Stopwatch::start();
+    let options = "{ documents: ['word '.repeat(60000)], chunkWords: 10000, overlapWords: 9999 }";
+    let error = run_js(options).await.unwrap_err();
+    assert_eq!(Reflect::get(&error, &"field".into()).unwrap(), "overlapWords");
+    assert!(message_of(error).starts_with("overlapWords must let the documents make at most 5000000 words"));
+    assert!(clock.elapsed_ms() < 5_000.0, "refused while cutting, not after: {} ms", clock.elapsed_ms());
+}
+
+#[wasm_bindgen_test]
+async fn an_embed_result_with_a_throwing_element_fails_that_chunk() {
+    let model = "(t) => t.includes('hallucinate') ? new Proxy([1, 2], { get(o, k) { if (k === '1') throw new Error('bad element'); return o[k]; } }) : [1, 2]";
+    let error = run_js(&format!("{{ chunks: 6, embed: {model} }}")).await.unwrap_err();
+    let text = message_of(error);
+    assert!(text.starts_with("chunk-2 failed in Phase 1 (embed): embed must return"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn an_embed_that_never_resolves_times_out() {
+    let options = "{ chunks: 6, phaseTimeoutMs: 50, embed: (t) => t.includes('hallucinate') ? new Promise(() => {}) : [1, 2] }";
+    let text = message_of(run_js(options).await.unwrap_err());
+    assert_eq!(text, "chunk-2 timed out in Phase 1 (embed) after 50 ms");
+}
+
+#[wasm_bindgen_test]
+async fn drop_out_ranks_the_survivors_at_200_chunks() {
+    let options = r#"{ chunks: 200, seed: 3, embedMs: [1, 20], scoreMs: 2, onChunkError: "drop-out",
+        faults: [{ chunk: 150, phase: "embed", kind: "error" }, { chunk: 7, phase: "score", kind: "hang" }],
+        phaseTimeoutMs: 60 }"#;
+    let result = run_js(options).await.unwrap();
+    let dropped = Array::from(&Reflect::get(&result, &"dropped".into()).unwrap());
+    let ids: Vec<String> = dropped
+        .iter()
+        .map(|entry| Reflect::get(&entry, &"id".into()).unwrap().as_string().unwrap())
+        .collect();
+    assert_eq!(ids, ["chunk-150", "chunk-7"]);
+    let message = Reflect::get(&dropped.get(1), &"message".into()).unwrap();
+    assert_eq!(message, "timed out after 60 ms");
+    let top = Array::from(&Reflect::get(&result, &"top".into()).unwrap());
+    assert!(top.iter().all(|entry| {
+        let chunk = Reflect::get(&entry, &"chunk".into()).unwrap().as_f64().unwrap();
+        chunk != 150.0 && chunk != 7.0
+    }));
+}
+
+#[wasm_bindgen_test]
+async fn the_first_failure_in_time_wins_above_30_chunks_with_either_barrier() {
+    for barrier in ["phase", "classic"] {
+        // chunk-0 hangs; chunk-40 fails later in index order but first in time.
+        let options = format!(
+            r#"{{ chunks: 46, seed: 1, embedMs: [5, 10], barrier: "{barrier}",
+                faults: [{{ chunk: 0, kind: "hang" }}, {{ chunk: 40 }}] }}"#
+        );
+        let clock = Stopwatch::start();
+        let text = message_of(run_js(&options).await.unwrap_err());
+        assert!(text.starts_with("chunk-40 failed in Phase 1 (embed)"), "{barrier}: {text}");
+        assert!(clock.elapsed_ms() < 1_000.0, "{barrier}: settled in {} ms", clock.elapsed_ms());
+    }
 }
