@@ -369,7 +369,7 @@ async fn hostile_options_reject_naming_the_field_and_never_escape() {
         ("{ embedMs: Object.assign([], { length: 1e8 }) }", "embedMs must be [min, max], each a number from 0 to 60000 ms (got an array of length 100000000)"),
         ("{ documents: Object.assign([], { length: 4294967295 }) }", "documents must be an array of 1 to 100000 strings (got an array of length 4294967295)"),
         ("Object.defineProperty({}, 'chunk', { value: 6, enumerable: false })", r#"options has no option "chunk""#),
-        ("Object.create({ chunks: 6 })", "options has no option \"chunks\""),
+        ("Object.create({ chunk: 6 })", "options has no option \"chunk\""),
         ("{ [Symbol('x')]: 1 }", "options has no option a symbol key"),
         ("{ query: 'x'.repeat(100000), chunks: 'y'.repeat(100000) }", "chunks must be an integer from 1 to 100000 (got \"yyyy"),
     ];
