@@ -371,6 +371,8 @@ pub async fn rag_pipeline_with(
 /// emitted after that.
 ///
 /// ```
+/// # #[cfg(target_arch = "wasm32")] fn main() {} // tokio's clock is native only
+/// # #[cfg(not(target_arch = "wasm32"))]
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
 /// # async fn main() {
 /// use rag_phase_sync::runtime::sleep_ms;

@@ -31,6 +31,8 @@ pub async fn sleep_ms(ms: f64) {
 /// the timer is cleared, or the work is cancelled.
 ///
 /// ```
+/// # #[cfg(target_arch = "wasm32")] fn main() {} // tokio's clock is native only
+/// # #[cfg(not(target_arch = "wasm32"))]
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
 /// # async fn main() {
 /// use rag_phase_sync::runtime::{sleep_ms, timeout};
