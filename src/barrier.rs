@@ -120,6 +120,9 @@ impl Arrival {
 ///
 /// `party` is the id given to [`PhaseBarrier::wait_as`] (the pipeline passes
 /// the chunk index); plain [`PhaseBarrier::wait`] passes [`ANONYMOUS`].
+/// Each variant's doc names its fields in a sentence, which reads better
+/// than a line per field.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BarrierSignal {
     /// `party` arrived: `arrived` of `parties` are now in `generation`.
@@ -493,12 +496,14 @@ impl State {
 
 /// The future [`PhaseBarrier::wait`] returns.
 #[must_use = "a barrier wait does nothing until awaited"]
+#[derive(Debug)]
 pub struct Wait<'b, 'o> {
     barrier: &'b PhaseBarrier<'o>,
     party: usize,
     stage: Stage,
 }
 
+#[derive(Debug)]
 enum Stage {
     NotArrived,
     Parked { slot: usize, generation: u64 },

@@ -5,6 +5,7 @@ use crate::classic_barrier::ClassicBarrier;
 use crate::config::BarrierKind;
 
 /// A barrier of either kind, as the pipeline's chunks see it.
+#[derive(Debug)]
 pub enum ChosenBarrier<'o> {
     /// Ours.
     Phase(PhaseBarrier<'o>),

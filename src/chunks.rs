@@ -12,7 +12,7 @@ pub const MAX_CHUNKED_WORDS: usize = 5_000_000;
 /// The run's chunks: chunk `i` is the text [`Chunks::text`] returns for it.
 ///
 /// ```
-/// use rag_phase_sync::chunks::Chunks;
+/// use rag_phase_sync::Chunks;
 /// use rag_phase_sync::RunConfig;
 /// let config = RunConfig { documents: Some(vec!["One. Two.".into()]), chunks: Some(3), ..RunConfig::default() };
 /// let chunks = Chunks::new(&config).unwrap();

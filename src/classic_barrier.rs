@@ -10,6 +10,7 @@
 //! [`PhaseBarrier`](crate::PhaseBarrier), and so benchmarks have a baseline.
 
 use std::cell::Cell;
+use std::fmt;
 
 use crate::barrier::{Arrival, BarrierSignal, Observer};
 
@@ -22,6 +23,16 @@ pub struct ClassicBarrier<'o> {
     arrived: Cell<usize>,
     generation: Cell<u64>,
     observer: Observer<'o>,
+}
+
+impl fmt::Debug for ClassicBarrier<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClassicBarrier")
+            .field("parties", &self.parties)
+            .field("arrived", &self.arrived.get())
+            .field("generation", &self.generation.get())
+            .finish()
+    }
 }
 
 impl<'o> ClassicBarrier<'o> {

@@ -8,6 +8,7 @@ use std::fmt;
 use crate::event::Phase;
 use crate::fault::Fault;
 use crate::retrieval::chunker::Chunking;
+use crate::rng::MAX_SAFE_INTEGER;
 
 /// The seed's query, used when none is given.
 pub const DEFAULT_QUERY: &str = "What is retrieval augmented generation?";
@@ -39,7 +40,8 @@ pub const OVERLAP_WORDS: Limit =
 /// `documents`: the most bytes of text (UTF-8) a run accepts, all documents together.
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 /// `seed`: any JS safe integer, so a seed printed by the page can be typed back in.
-pub const SEED: Limit = Limit { field: "seed", min: 0.0, max: MAX_SAFE_SEED as f64, integer: true, unit: "" };
+pub const SEED: Limit =
+    Limit { field: "seed", min: 0.0, max: MAX_SAFE_INTEGER as f64, integer: true, unit: "" };
 /// `embedMs`: bounds of the simulated Phase 1 latency.
 pub const EMBED_MS: Limit = Limit { field: "embedMs", min: 0.0, max: 60_000.0, integer: false, unit: "ms" };
 /// `scoreMs`: the simulated Phase 2 latency.
@@ -126,9 +128,6 @@ impl ChunkErrorPolicy {
         ChunkErrorPolicy::ALL.into_iter().find(|policy| policy.name() == name)
     }
 }
-
-/// The largest integer a JS number holds exactly (2^53 - 1).
-pub const MAX_SAFE_SEED: u64 = (1 << 53) - 1;
 
 impl Limit {
     /// The accepted range in words, e.g. `an integer from 1 to 100000`.
@@ -282,7 +281,7 @@ impl RunConfig {
             ));
         }
         if let Some(seed) = self.seed {
-            if seed > MAX_SAFE_SEED {
+            if seed > MAX_SAFE_INTEGER {
                 return Err(SEED.error(seed.to_string()));
             }
         }

@@ -8,7 +8,7 @@ use futures::future::LocalBoxFuture;
 ///
 /// ```
 /// use futures::future::{FutureExt, LocalBoxFuture};
-/// use rag_phase_sync::embedder::Embedder;
+/// use rag_phase_sync::Embedder;
 /// /// A toy model: the text's length and its count of 'e'.
 /// struct Toy;
 /// impl Embedder for Toy {
@@ -28,7 +28,7 @@ pub trait Embedder {
 /// same length as the others, since cosine compares them component by component.
 ///
 /// ```
-/// use rag_phase_sync::embedder::check_vector;
+/// use rag_phase_sync::check_vector;
 /// assert!(check_vector(vec![0.5, 1.0], Some(2)).is_ok());
 /// assert_eq!(
 ///     check_vector(vec![0.5], Some(2)).unwrap_err(),

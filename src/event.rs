@@ -77,7 +77,9 @@ pub struct ChunkTime {
     pub waiting_ms: f64,
 }
 
-/// What happened; see [`Event`] for when and in which run.
+/// What happened; see [`Event`] for when and in which run. Each variant's
+/// doc names its fields in a sentence, which reads better than a line per field.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
     /// A run began with `chunks` chunks synchronised by a `barrier`, failing

@@ -28,7 +28,7 @@ use futures::FutureExt;
 /// ```
 /// use futures::executor::block_on;
 /// use futures::future::{pending, ready, Either};
-/// use rag_phase_sync::group::run_group;
+/// use rag_phase_sync::run_group;
 ///
 /// // Task 40 fails; the 39 before it never finish. try_join_all would hang here.
 /// let tasks = (0..100).map(|task| match task {

@@ -26,27 +26,54 @@
 //! assert_eq!(outcome.top.len(), 3);
 //! ```
 
-pub mod barrier;
-pub mod barrier_choice;
-pub mod chunks;
-pub mod classic_barrier;
-pub mod config;
-pub mod embedder;
-pub mod event;
-pub mod fault;
-pub mod group;
-pub mod pipeline;
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+
+mod barrier;
+mod barrier_choice;
+mod chunks;
+mod classic_barrier;
+mod config;
+mod embedder;
+mod event;
+mod fault;
+mod group;
+mod pipeline;
 pub mod retrieval;
-pub mod rng;
+mod rng;
 pub mod runtime;
 #[cfg(target_arch = "wasm32")]
-pub mod web;
+mod web;
 
-pub use barrier::{Arrival, BarrierError, BarrierSignal, PhaseBarrier};
-pub use config::{BarrierKind, ChunkErrorPolicy, ConfigError, RunConfig};
-pub use event::{ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
+pub use barrier::{Arrival, BarrierError, BarrierSignal, PhaseBarrier, ANONYMOUS};
+pub use barrier_choice::ChosenBarrier;
+pub use chunks::{Chunks, MAX_CHUNKED_WORDS};
+pub use classic_barrier::ClassicBarrier;
+pub use config::{
+    BarrierKind, ChunkErrorPolicy, ConfigError, Limit, RunConfig, DEFAULT_QUERY, MAX_DOCUMENT_BYTES,
+    MAX_FAULTS,
+};
+pub use embedder::{check_vector, Embedder};
+pub use event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
 pub use fault::{Fault, FaultKind};
+pub use group::run_group;
 pub use pipeline::{
     process_chunk, rag_pipeline, rag_pipeline_until, rag_pipeline_with, ChunkError, Failure, Outcome,
-    PipelineError, Ranked,
+    PipelineError, Ranked, Run, SharedState, TOP_K,
 };
+pub use rng::{random_seed, Rng, MAX_SAFE_INTEGER};
+#[cfg(target_arch = "wasm32")]
+pub use web::run_pipeline;
+
+/// The accepted range of every option, as the JS API names it.
+pub mod limits {
+    pub use crate::config::{
+        CHUNKS, CHUNK_WORDS, EMBED_MS, FAIL_CHUNK, OVERLAP_WORDS, PHASE_TIMEOUT_MS, QUERY_CHARS, SCORE_MS,
+        SEED, TIME_SCALE,
+    };
+}
+
+/// The futures the barriers return, named so they can be stored.
+pub mod futures {
+    pub use crate::barrier::Wait;
+}

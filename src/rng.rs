@@ -4,7 +4,9 @@
 //! on the order the event loop happens to poll chunks in: the same seed gives
 //! the same latencies and scores in Chromium and in native tests.
 
-use crate::config::MAX_SAFE_SEED;
+/// The largest integer a JS number holds exactly (2^53 - 1): every seed
+/// fits in it, so the page can show a seed and a person can type it back.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// A SplitMix64 generator: tiny, fast, and good enough for simulated latencies.
 #[derive(Debug, Clone)]
@@ -16,7 +18,7 @@ impl Rng {
     /// A generator for stream `stream` of `seed`.
     ///
     /// ```
-    /// use rag_phase_sync::rng::Rng;
+    /// use rag_phase_sync::Rng;
     /// let a = Rng::stream(42, 0).next_f64();
     /// assert_eq!(a, Rng::stream(42, 0).next_f64());
     /// assert_ne!(a, Rng::stream(42, 1).next_f64());
@@ -51,5 +53,5 @@ impl Rng {
 pub fn random_seed() -> u64 {
     // If the platform has no entropy source, fall back to a fixed seed rather
     // than fail the run: the seed is reported either way.
-    getrandom::u64().unwrap_or(0x5EED) & MAX_SAFE_SEED
+    getrandom::u64().unwrap_or(0x5EED) & MAX_SAFE_INTEGER
 }

@@ -10,8 +10,8 @@ use std::task::Poll;
 use futures::executor::block_on;
 use futures::future::join_all;
 use probe::Probe;
-use rag_phase_sync::barrier::Wait;
-use rag_phase_sync::classic_barrier::ClassicBarrier;
+use rag_phase_sync::futures::Wait;
+use rag_phase_sync::ClassicBarrier;
 use rag_phase_sync::{BarrierError, BarrierSignal, PhaseBarrier};
 
 /// A plain wait on `barrier` that has arrived and parked, polled by `probe`.

@@ -17,7 +17,7 @@ use std::task::Poll;
 
 use probe::Probe;
 use proptest::prelude::*;
-use rag_phase_sync::barrier::Wait;
+use rag_phase_sync::futures::Wait;
 use rag_phase_sync::{BarrierError, PhaseBarrier};
 
 #[derive(Debug, Clone)]

@@ -8,12 +8,12 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use futures::future::{FutureExt, LocalBoxFuture};
-use rag_phase_sync::embedder::Embedder;
 use rag_phase_sync::retrieval::answer::NO_MATCH;
 use rag_phase_sync::retrieval::chunker::{chunk_documents, Chunking};
 use rag_phase_sync::retrieval::corpus::DEMO_CORPUS;
 use rag_phase_sync::retrieval::index::{Query, ScoreParts};
 use rag_phase_sync::retrieval::score_sequentially;
+use rag_phase_sync::Embedder;
 use rag_phase_sync::{
     rag_pipeline, rag_pipeline_with, BarrierKind, Event, EventKind, Fault, Outcome, Phase, PipelineError,
     RunConfig,

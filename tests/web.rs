@@ -11,9 +11,9 @@ use std::pin::pin;
 
 use common::assert_run_invariants;
 use futures::future::{join, select, Either};
-use rag_phase_sync::classic_barrier::ClassicBarrier;
+use rag_phase_sync::run_pipeline;
 use rag_phase_sync::runtime::Stopwatch;
-use rag_phase_sync::web::run_pipeline;
+use rag_phase_sync::ClassicBarrier;
 use rag_phase_sync::{rag_pipeline, Event, EventKind, Phase, PhaseBarrier, RunConfig};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
