@@ -9,14 +9,9 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chromium } from "playwright-core";
 import { ROOT, startServer } from "../../scripts/serve.mjs";
-
-const executablePath = process.env.CHROMIUM ?? execFileSync("which", ["chromium"]).toString().trim();
-const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync"];
+import { launchChromium } from "./chromium.mjs";
 
 let server, browser, page;
 const problems = [];
@@ -25,7 +20,7 @@ before(async () => {
   assert.ok(existsSync(`${ROOT}/pkg/rag_phase_sync.js`), "pkg/ is missing: run `make build` first");
   const served = await startServer({ port: 0 });
   server = served.server;
-  browser = await chromium.launch({ executablePath, args });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
   page.on("pageerror", (error) => problems.push(error.message));
