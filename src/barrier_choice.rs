@@ -56,6 +56,14 @@ impl<'o> ChosenBarrier<'o> {
         }
     }
 
+    /// How many generations have been released.
+    pub fn generation(&self) -> u64 {
+        match self {
+            ChosenBarrier::Phase(barrier) => barrier.generation(),
+            ChosenBarrier::Classic(barrier) => barrier.generation(),
+        }
+    }
+
     /// Whether a party can leave for good: only `PhaseBarrier` can lower its parties.
     pub fn can_drop_out(&self) -> bool {
         matches!(self, ChosenBarrier::Phase(_))

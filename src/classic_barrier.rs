@@ -76,6 +76,11 @@ impl<'o> ClassicBarrier<'o> {
         self.parties
     }
 
+    /// How many generations have been released.
+    pub fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
     fn notify(&self, signal: BarrierSignal) {
         self.observer.notify(signal);
     }

@@ -98,17 +98,27 @@ pub enum EventKind {
     /// A chunk parked at the barrier was cancelled and took its arrival back:
     /// `arrived` of `parties` remain in `generation` (PhaseBarrier only).
     BarrierWithdraw { chunk: usize, arrived: usize, parties: usize, generation: u64 },
-    /// The barrier released `generation`; `leader` is the party that completed it.
-    BarrierRelease { leader: usize, parties: usize, generation: u64 },
+    /// The barrier released `generation`; `leader` is the party that completed
+    /// it, or, when chunk `dropped_out` completed it by dropping out (every
+    /// other party had arrived), the waiter the barrier named leader instead.
+    BarrierRelease { leader: usize, parties: usize, generation: u64, dropped_out: Option<usize> },
     /// The barrier was aborted in `generation` for `reason`: every parked
     /// chunk wakes with an error instead of waiting forever.
     BarrierBroken { reason: String, generation: u64 },
     /// A chunk failed in `phase` (an error, or `timed_out`); under fail-fast
     /// the group cancels its siblings.
     ChunkFailed { chunk: usize, phase: Phase, message: String, timed_out: bool },
-    /// Under drop-out, a chunk that failed in `phase` left the barrier for
-    /// good; every later generation waits for `parties` chunks.
-    ChunkDropped { chunk: usize, phase: Phase, message: String, parties: usize },
+    /// Under drop-out, a chunk that failed in `phase` (an error, or
+    /// `timed_out`) left the barrier for good while it was in `generation`;
+    /// that generation and every later one waits for `parties` chunks.
+    ChunkDropped {
+        chunk: usize,
+        phase: Phase,
+        message: String,
+        timed_out: bool,
+        parties: usize,
+        generation: u64,
+    },
     /// A chunk was dropped unfinished (a sibling failed, or the run was
     /// stopped). `started` is false if it was never polled; `waiting` says it
     /// was parked at the barrier after `phase` rather than inside it.
@@ -205,7 +215,7 @@ impl Event {
             EventKind::ChunkFailed { chunk, phase, message, .. } => {
                 format!("Phase {} failed: {} ({message})", phase.number(), chunk_id(*chunk))
             }
-            EventKind::ChunkDropped { chunk, phase, message, parties } => format!(
+            EventKind::ChunkDropped { chunk, phase, message, parties, .. } => format!(
                 "Phase {} failed: {} ({message}); it drops out, the barrier now waits for {parties}",
                 phase.number(),
                 chunk_id(*chunk)

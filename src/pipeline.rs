@@ -204,6 +204,8 @@ pub struct Run<'a> {
     clock: Stopwatch,
     sink: &'a dyn EventSink,
     chunk_time: Cell<ChunkTime>,
+    /// The chunk dropping out right now, if any: a release it causes names it.
+    dropping: Cell<Option<usize>>,
 }
 
 impl fmt::Debug for Run<'_> {
@@ -231,6 +233,7 @@ impl<'a> Run<'a> {
             clock: Stopwatch::start(),
             sink,
             chunk_time: Cell::new(ChunkTime::default()),
+            dropping: Cell::new(None),
         }
     }
 
@@ -262,9 +265,7 @@ impl<'a> Run<'a> {
         match output.await {
             Err(after_ms) => Err(Failure::TimedOut { after_ms }),
             Ok(Err(message)) => Err(Failure::Error(message)),
-            Ok(Ok(_)) if fault == Some(FaultKind::Error) => {
-                Err(Failure::Error(format!("injected fault (error in Phase {})", phase.number())))
-            }
+            Ok(Ok(_)) if fault == Some(FaultKind::Error) => Err(Failure::Error("injected fault".to_string())),
             Ok(Ok(output)) => Ok(output),
         }
     }
@@ -325,11 +326,13 @@ impl<'a> Run<'a> {
         let error = ChunkError { chunk, phase, failure };
         let message = error.failure.to_string();
         if self.config.on_chunk_error == ChunkErrorPolicy::DropOut && barrier.can_drop_out() {
-            let parties = barrier.parties() - 1;
-            self.emit(EventKind::ChunkDropped { chunk, phase, message, parties });
+            let (parties, generation) = (barrier.parties() - 1, barrier.generation());
+            self.emit(EventKind::ChunkDropped { chunk, phase, message, timed_out, parties, generation });
             state.borrow_mut().dropped.push(error);
+            self.dropping.set(Some(chunk));
             // Cannot fail: this chunk is one of the parties, so there is one to drop.
             let _ = barrier.arrive_and_drop();
+            self.dropping.set(None);
             return Ok(());
         }
         self.emit(EventKind::ChunkFailed { chunk, phase, message, timed_out });
@@ -445,7 +448,7 @@ async fn answer(run: &mut Run<'_>) -> Result<Answered, PipelineError> {
     let state = RefCell::new(SharedState::new(chunks));
     // Chunks::new guarantees at least one chunk, which is all new() checks.
     let barrier = ChosenBarrier::new(config.barrier, chunks, |signal: &BarrierSignal| {
-        if let Some(kind) = barrier_event(signal) {
+        if let Some(kind) = barrier_event(signal, run.dropping.get()) {
             run.emit(kind);
         }
     })
@@ -614,9 +617,10 @@ async fn arrive_and_wait(
 }
 
 /// The event a barrier signal becomes; the pipeline passes chunk indices as
-/// party ids. A drop-out is reported by the chunk (`chunk-dropped`), and
-/// the pipeline never resets the barrier.
-fn barrier_event(signal: &BarrierSignal) -> Option<EventKind> {
+/// party ids, and `dropping` is the chunk dropping out as the signal is sent.
+/// A drop-out is reported by the chunk (`chunk-dropped`), and the pipeline
+/// never resets the barrier.
+fn barrier_event(signal: &BarrierSignal, dropping: Option<usize>) -> Option<EventKind> {
     Some(match *signal {
         BarrierSignal::Arrived { party, arrived, parties, generation } => {
             EventKind::BarrierArrive { chunk: party, arrived, parties, generation }
@@ -625,7 +629,7 @@ fn barrier_event(signal: &BarrierSignal) -> Option<EventKind> {
             EventKind::BarrierWithdraw { chunk: party, arrived, parties, generation }
         }
         BarrierSignal::Released { leader, parties, generation } => {
-            EventKind::BarrierRelease { leader, parties, generation }
+            EventKind::BarrierRelease { leader, parties, generation, dropped_out: dropping }
         }
         BarrierSignal::Broken { ref reason, generation } => {
             EventKind::BarrierBroken { reason: reason.clone(), generation }

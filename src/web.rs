@@ -72,7 +72,8 @@ export interface RunOptions {
   /** The longest one chunk's phase (or an embed call) may take, in real ms (not scaled by timeScale):
    *  1 to 600000 (default: no limit). */
   phaseTimeoutMs?: number;
-  /** Stops the run: the Promise rejects with a DOMException named "AbortError" after every chunk is cancelled. */
+  /** Stops the run: the Promise rejects with a DOMException named "AbortError" after every chunk is cancelled
+   *  (a signal already aborted rejects before anything runs, with no event). */
   signal?: AbortSignal;
   /** "phase" (default): our cancel-safe, breakable PhaseBarrier; "classic": the deprecated async-barrier crate. */
   barrier?: "phase" | "classic";
@@ -114,8 +115,11 @@ export interface PipelineEvent {
   started?: boolean;
   /** On chunk-failed and chunk-dropped: why. */
   message?: string;
-  /** On chunk-failed: the phase ran past phaseTimeoutMs. */
+  /** On chunk-failed and chunk-dropped: the phase ran past phaseTimeoutMs. */
   timedOut?: boolean;
+  /** On barrier-release: the chunk whose drop-out completed the generation (every other party had arrived). */
+  droppedOut?: number;
+  droppedOutId?: string;
   /** On run-start: which barrier the run uses. */
   barrier?: "phase" | "classic";
   /** On run-start: what the group does when a chunk fails. */
@@ -753,11 +757,15 @@ fn event_to_js(event: &Event) -> Object {
             set(&js, "parties", *parties as f64);
             set(&js, "generation", *generation as f64);
         }
-        EventKind::BarrierRelease { leader, parties, generation } => {
+        EventKind::BarrierRelease { leader, parties, generation, dropped_out } => {
             set(&js, "leader", *leader as f64);
             set(&js, "leaderId", chunk_id(*leader));
             set(&js, "parties", *parties as f64);
             set(&js, "generation", *generation as f64);
+            if let Some(chunk) = dropped_out {
+                set(&js, "droppedOut", *chunk as f64);
+                set(&js, "droppedOutId", chunk_id(*chunk));
+            }
         }
         EventKind::BarrierBroken { reason, generation } => {
             set(&js, "reason", reason.as_str());
@@ -768,10 +776,12 @@ fn event_to_js(event: &Event) -> Object {
             set(&js, "message", message.as_str());
             set(&js, "timedOut", *timed_out);
         }
-        EventKind::ChunkDropped { phase, message, parties, .. } => {
+        EventKind::ChunkDropped { phase, message, timed_out, parties, generation, .. } => {
             set(&js, "phase", phase.name());
             set(&js, "message", message.as_str());
+            set(&js, "timedOut", *timed_out);
             set(&js, "parties", *parties as f64);
+            set(&js, "generation", *generation as f64);
         }
         EventKind::ChunkCancelled { phase, waiting, started, .. } => {
             set(&js, "phase", phase.name());

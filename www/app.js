@@ -7,6 +7,8 @@ import { BarrierView, Timeline } from "./timeline.js";
 const $ = (selector) => document.querySelector(selector);
 const form = $("#controls");
 const runButton = $("#run");
+const stopButton = $("#stop");
+const runState = $("#run-state");
 const errorBox = $("#error");
 const logList = $("#log");
 const answerBox = $("#answer");
@@ -21,6 +23,8 @@ let runPipeline; // the WASM module's export, once it has loaded
 let runStartedAt = 0; // performance.now() at the current run's t = 0
 let lastChunkCount = 0; // chunks in the current run, from its run-start event
 let frame = 0;
+/** The run in flight: { controller, end }, or null. Only its events are drawn. */
+let current = null;
 
 /** Form values as runPipeline options; blank fields are left out so Rust's defaults apply. */
 function readOptions() {
@@ -34,9 +38,19 @@ function readOptions() {
   number("chunks");
   number("seed");
   number("timeScale");
-  number("failChunk");
   number("chunkWords");
   number("overlapWords");
+  number("phaseTimeoutMs");
+  // One fault from three controls; a chunk that is not a number goes as typed, so Rust's error quotes it.
+  const faultChunk = String(data.get("faultChunk") ?? "").trim();
+  if (faultChunk !== "") {
+    options.faults = [{
+      chunk: Number.isNaN(Number(faultChunk)) ? faultChunk : Number(faultChunk),
+      phase: String(data.get("faultPhase") ?? "embed"),
+      kind: String(data.get("faultKind") ?? "error"),
+    }];
+  }
+  options.onChunkError = String(data.get("onChunkError") ?? "fail-fast");
   options.query = String(data.get("query") ?? "");
   options.barrier = String(data.get("barrier") ?? "phase");
   // One pasted text is one document; Rust splits it into paragraphs and chunks.
@@ -46,8 +60,8 @@ function readOptions() {
 }
 
 const LOG_CLASSES = {
-  top: "answer", "answer-start": "answer", answer: "answer",
-  "chunk-failed": "failed", "chunk-cancelled": "cancelled", "barrier-broken": "failed", "run-end": "failed",
+  top: "answer", "answer-start": "answer", answer: "answer", "chunk-failed": "failed",
+  "chunk-dropped": "dropped", "chunk-cancelled": "cancelled", "barrier-broken": "failed", "run-end": "failed",
 };
 let hiddenLines = 0;
 let logGrew = false;
@@ -69,17 +83,20 @@ function scrollLog() {
 
 /** Prints the event's log line; past MAX_LOG_LINES only lines about the whole run. */
 function logLine(event) {
+  // Before run-end's own line, so that the run's last line stays last.
+  if (event.type === "run-end" && hiddenLines > 0) {
+    appendLog(`(${hiddenLines} per-chunk lines not shown)`, "cancelled");
+  }
   const perChunk = event.type === "phase-complete" || event.type === "chunk-cancelled";
   if (event.line && perChunk && logList.childElementCount >= MAX_LOG_LINES) hiddenLines++;
   else if (event.line) {
     const phase = event.type === "phase-complete" ? `phase-${event.phase === "embed" ? 1 : 2}` : "";
-    appendLog(event.line, LOG_CLASSES[event.type] ?? phase);
-  }
-  if (event.type === "run-end" && hiddenLines > 0) {
-    appendLog(`(${hiddenLines} per-chunk lines not shown)`, "cancelled");
+    const stopped = event.type === "run-end" && event.aborted;
+    appendLog(event.line, stopped ? "stopped" : LOG_CLASSES[event.type] ?? phase);
   }
 }
 
+/** Draws one event of the run in flight (`run` wraps it so no other run's events get here). */
 function onEvent(event) {
   if (event.type === "run-start") {
     lastChunkCount = event.chunks;
@@ -162,6 +179,40 @@ function withoutBarrierFacts(result) {
   return facts;
 }
 
+/** "chunk-4 (timed out after 500 ms in Phase 1)": one chunk that dropped out, as the result reports it. */
+function droppedText({ id, phase, message }) {
+  return `${id} (${message} in Phase ${phase === "score" ? 2 : 1})`;
+}
+
+/** Under drop-out: the chunks that left the barrier, each linked to its lane. */
+function droppedList(dropped) {
+  const paragraph = document.createElement("p");
+  paragraph.className = "dropped-out";
+  const head = document.createElement("strong");
+  head.textContent = "Dropped out: ";
+  paragraph.append(head);
+  dropped.forEach((entry, index) => {
+    if (index > 0) paragraph.append("; ");
+    const text = droppedText(entry);
+    const link = document.createElement("a");
+    link.href = "#";
+    link.className = "cite";
+    link.textContent = entry.id;
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      timeline.highlight(entry.chunk);
+    });
+    paragraph.append(link, text.slice(entry.id.length));
+  });
+  const note = document.createElement("span");
+  note.className = "muted";
+  note.textContent = dropped.length === 1
+    ? " It left the barrier; the answer ranks the chunks that finished."
+    : ` They left the barrier; the answer ranks the ${lastChunkCount - dropped.length} chunks that finished.`;
+  paragraph.append(note);
+  return paragraph;
+}
+
 function showAnswer(result) {
   const waitShare = (100 * result.waitingMs) / Math.max(result.workingMs + result.waitingMs, 1e-9);
   answerBox.innerHTML = `<ol class="sources"></ol>
@@ -170,7 +221,9 @@ function showAnswer(result) {
     chunk-milliseconds.</p>
     <p class="facts">makespan ${result.makespanMs.toFixed(0)} ms · run ${result.runId} ·
     seed <code>${result.seed}</code> <button type="button" id="replay">replay this seed</button></p>`;
-  answerBox.prepend(answerParagraph(result.answer));
+  const answer = answerParagraph(result.answer);
+  answerBox.prepend(answer);
+  if (result.dropped?.length > 0) answer.after(droppedList(result.dropped));
   answerBox.querySelector(".sources").append(...result.top.map(sourceItem));
   answerBox.querySelector(".sources").after(withoutBarrierFacts(result));
   $("#replay").addEventListener("click", () => {
@@ -189,28 +242,85 @@ function showError(error) {
   }
 }
 
+/** A muted paragraph for the answer panel. */
+function note(text, className = "muted") {
+  const paragraph = document.createElement("p");
+  paragraph.className = className;
+  paragraph.textContent = text;
+  return paragraph;
+}
+
+/** Run and Stop while a run is in flight (Run restarts it) and once none is. */
+function setRunning(running) {
+  runButton.textContent = running ? "Restart" : "Run";
+  runButton.title = running ? "Stop the run in flight and start a new one" : "";
+  if (!running && document.activeElement === stopButton) runButton.focus(); // never strand focus on a disabled button
+  stopButton.disabled = !running;
+}
+
+function startAnimation() {
+  cancelAnimationFrame(frame);
+  frame = requestAnimationFrame(animate);
+}
+
+/** Starts a run; one already in flight is aborted first, and nothing of it is drawn after that. */
 async function run(event) {
   event.preventDefault();
+  const previous = current;
+  const me = { controller: new AbortController(), end: null };
+  current = me; // first: the events the previous run sends while it is cancelled are ignored
+  previous?.controller.abort();
   errorBox.hidden = true;
   for (const input of form.querySelectorAll(".invalid")) input.classList.remove("invalid");
-  runButton.disabled = true;
-  runButton.textContent = "Running…";
+  setRunning(true);
+  runState.textContent = "Running…";
   logList.replaceChildren();
-  answerBox.innerHTML = '<p class="muted">Waiting for every chunk…</p>';
-  frame = requestAnimationFrame(animate);
+  timeline.clear();
+  barriers.clear();
+  answerBox.replaceChildren(note("Waiting for every chunk…"));
+  startAnimation();
+  const options = { ...readOptions(), signal: me.controller.signal };
   try {
-    showAnswer(await runPipeline(readOptions(), onEvent));
+    const result = await runPipeline(options, (event) => {
+      if (current !== me) return; // a superseded run: its cancellation is not this run's news
+      if (event.type === "run-end") me.end = event;
+      onEvent(event);
+    });
+    if (current !== me) return;
+    showAnswer(result);
+    runState.textContent = "";
   } catch (error) {
-    answerBox.innerHTML = error?.field
-      ? '<p class="muted">Nothing ran: fix the highlighted option.</p>'
-      : '<p class="muted">No answer: a chunk failed, so the group cancelled the others.</p>';
+    if (current !== me) return;
+    if (error?.name === "AbortError") {
+      // Stopped before Rust began the run (no run-end came): nothing ran, so nothing was cancelled.
+      const text = me.end ? `Stopped: every chunk was cancelled at ${me.end.t.toFixed(0)} ms.`
+        : "Stopped before the run started.";
+      answerBox.replaceChildren(note(text, "stopped"));
+      runState.textContent = me.end ? `Stopped at ${me.end.t.toFixed(0)} ms.` : "Stopped.";
+      return;
+    }
+    runState.textContent = "";
+    answerBox.replaceChildren(note(error?.field
+      ? "Nothing ran: fix the highlighted option."
+      : error?.chunk !== undefined
+        ? `No answer: chunk-${error.chunk} failed, so the group cancelled the others.`
+        : "No answer."));
     showError(error);
   } finally {
-    cancelAnimationFrame(frame);
-    scrollLog();
-    runButton.disabled = false;
-    runButton.textContent = "Run";
+    if (current === me) {
+      current = null;
+      cancelAnimationFrame(frame);
+      scrollLog();
+      setRunning(false);
+    }
   }
+}
+
+/** Stop: aborts the run in flight; its chunks report their cancellation, then run-end. */
+function stop() {
+  if (!current) return;
+  runState.textContent = "Stopping…";
+  current.controller.abort();
 }
 
 try {
@@ -219,6 +329,7 @@ try {
   await wasm.default();
   runPipeline = wasm.runPipeline;
   form.addEventListener("submit", run);
+  stopButton.addEventListener("click", stop);
   runButton.disabled = false;
   runButton.textContent = "Run";
 } catch (error) {

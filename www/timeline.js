@@ -21,6 +21,16 @@ export class Timeline {
     this.lanes = [];
   }
 
+  /** Empties the board until the next run-start (a run that never started draws nothing). */
+  clear() {
+    this.root.replaceChildren();
+    this.root.classList.remove("dense");
+    this.note.hidden = true;
+    this.segments = null;
+    this.markers = [];
+    this.lanes = [];
+  }
+
   /** Clears the board for a run of `chunks` chunks. */
   reset(chunks) {
     this.root.replaceChildren();
@@ -38,7 +48,7 @@ export class Timeline {
       const status = el("div", "status", "queued");
       row.append(name, track, status);
       this.root.append(row);
-      this.lanes.push({ row, name, track, status, summary: "queued", open: null });
+      this.lanes.push({ row, name, track, status, summary: "queued", open: null, ended: null });
     }
     this.root.classList.toggle("dense", chunks > 16);
     this.note.hidden = chunks <= MAX_LANES;
@@ -89,19 +99,34 @@ export class Timeline {
         line.append(el("span", "", `gen ${event.generation}`));
         this.releases.append(line);
         this.markers.push({ node: line, t: event.t });
-        for (const each of this.lanes) each.status.textContent = `${each.summary}${event.generation === 1 ? " ✓" : ""}`;
+        // A lane that failed, dropped out or was cancelled keeps saying so.
+        for (const each of this.lanes) {
+          if (each.ended) continue;
+          each.status.textContent = `${each.summary}${event.generation === 1 ? " ✓" : ""}`;
+          if (event.generation === 1) each.row.classList.add("done");
+        }
         break;
       }
       case "chunk-failed":
+        if (lane) {
+          const timedOut = event.timedOut === true;
+          this.end(lane, event.t, timedOut ? "failed timed-out" : "failed",
+            `${timedOut ? "timed out" : "failed"} in Phase ${phaseNumber(event.phase)}`, event.line ?? event.message);
+        }
+        break;
+      case "chunk-dropped":
+        // Under drop-out: the chunk left the barrier for good and the others go on.
+        if (lane) {
+          this.end(lane, event.t, "dropped", `dropped out (${event.timedOut ? "timed out" : "error"})`,
+            event.line ?? event.message);
+        }
+        break;
       case "chunk-cancelled":
         if (lane) {
-          this.close(lane, event.t);
-          const kind = event.type === "chunk-failed" ? "failed" : "cancelled";
-          const marker = el("div", `marker ${kind}`);
-          lane.track.append(marker);
-          this.markers.push({ node: marker, t: event.t });
-          lane.row.classList.add(kind);
-          lane.status.textContent = kind;
+          const status = event.started === false ? "cancelled before it started"
+            : event.waiting ? "cancelled at the barrier"
+            : `cancelled in Phase ${phaseNumber(event.phase)}`;
+          this.end(lane, event.t, event.started === false ? "cancelled unstarted" : "cancelled", status, event.line);
         }
         break;
       case "top":
@@ -127,6 +152,18 @@ export class Timeline {
     if (!this.segments) return;
     if (this.segments.some((segment) => segment.end === null)) this.stretch(now);
     this.layout(now);
+  }
+
+  /** Ends a lane for good at `t`: a marker, classes `kinds` on its row, `status` beside it. */
+  end(lane, t, kinds, status, title) {
+    this.close(lane, t);
+    const marker = el("div", `marker ${kinds}`);
+    lane.track.append(marker);
+    this.markers.push({ node: marker, t });
+    lane.row.classList.add(...kinds.split(" "));
+    lane.ended = kinds;
+    lane.status.textContent = status;
+    if (title) lane.row.title = title;
   }
 
   open(lane, kind, t) {
@@ -170,6 +207,11 @@ export class Timeline {
   }
 }
 
+/** 1 for "embed", 2 for "score", as the log lines number the phases. */
+function phaseNumber(phase) {
+  return phase === "score" ? 2 : 1;
+}
+
 /** A lane's final score, and the different one it would have had without the barrier. */
 function scoreSummary(score, early) {
   const shown = score.toFixed(2);
@@ -187,14 +229,23 @@ function niceStep(raw) {
 const BARRIER_NAMES = { phase: "PhaseBarrier", classic: "async-barrier" };
 
 /** The two barrier generations as meters: arrivals fill them, withdrawals
- *  empty them, a release turns them green and a break turns them red. */
+ *  empty them, a release turns them green and a break turns them red. Under
+ *  drop-out each chunk that leaves lowers the parties of every generation not
+ *  yet released; the meter says how many left. */
 export class BarrierView {
   constructor(root) {
     this.root = root;
   }
 
+  /** No meters until the next run-start. */
+  clear() {
+    this.gates = null;
+    this.root.replaceChildren();
+  }
+
   reset(parties, kind) {
     this.kind = kind;
+    this.dropped = 0;
     this.gates = [0, 1].map((generation) => {
       const box = el("div", "barrier");
       const title = el("div", "title", `${BARRIER_NAMES[kind] ?? kind}, generation ${generation}`);
@@ -203,33 +254,70 @@ export class BarrierView {
       meter.append(fill);
       const text = el("div", "muted", `0/${parties} arrived`);
       box.append(title, meter, text);
-      return { box, fill, text };
+      return { box, fill, text, arrived: 0, parties, done: false };
     });
     this.root.replaceChildren(...this.gates.map((gate) => gate.box));
+  }
+
+  /** "3/46 arrived", or with drop-outs "3 of 45 parties arrived, 1 dropped out". */
+  count(gate) {
+    if (this.dropped === 0) return `${gate.arrived}/${gate.parties} arrived`;
+    return `${gate.arrived} of ${gate.parties} parties arrived, ${this.dropOuts()}`;
+  }
+
+  dropOuts() {
+    return `${this.dropped} dropped out`;
+  }
+
+  draw(gate) {
+    gate.fill.style.width = `${(100 * gate.arrived) / Math.max(gate.parties, 1)}%`;
+    gate.text.textContent = this.count(gate);
   }
 
   apply(event) {
     const gate = this.gates?.[event.generation];
     if ((event.type === "barrier-arrive" || event.type === "barrier-withdraw") && gate) {
-      gate.fill.style.width = `${(100 * event.arrived) / event.parties}%`;
-      gate.text.textContent = `${event.arrived}/${event.parties} arrived`;
+      gate.arrived = event.arrived;
+      gate.parties = event.parties;
+      this.draw(gate);
+    } else if (event.type === "chunk-dropped" && this.gates) {
+      // The chunk leaves every generation still to come; event.parties is how many they wait for now.
+      this.dropped++;
+      for (const open of this.gates) {
+        if (open.done) continue;
+        open.box.classList.add("lowered");
+        open.parties = event.parties;
+        this.draw(open);
+      }
     } else if (event.type === "barrier-release" && gate) {
+      gate.done = true;
       gate.box.classList.add("released");
       gate.fill.style.width = "100%";
-      gate.text.textContent =
-        `released at ${event.t.toFixed(0)} ms by ${event.leaderId}, the last of ${event.parties} to arrive`;
+      // A drop-out can complete a generation (every other party had arrived); Rust says which.
+      gate.text.textContent = event.droppedOutId
+        ? `released at ${event.t.toFixed(0)} ms when ${event.droppedOutId} dropped out: the other ` +
+          `${event.parties} had all arrived (leader ${event.leaderId}); ${this.dropOuts()}`
+        : `released at ${event.t.toFixed(0)} ms by ${event.leaderId}, the last of ${event.parties} to arrive` +
+          (this.dropped > 0 ? `; ${this.dropOuts()}` : "");
     } else if (event.type === "barrier-broken" && gate) {
+      gate.done = true;
       gate.box.classList.add("broken");
       // The reason reads "chunk-2 failed in Phase 1 (embed): why"; its head is enough here.
       const cause = event.reason.split(": ")[0];
       gate.text.textContent = `broken at ${event.t.toFixed(0)} ms: ${cause}, so nobody waits for it`;
-    } else if (event.type === "run-end" && event.error) {
+    } else if (event.type === "run-end" && (event.error || event.aborted)) {
       for (const open of this.gates ?? []) {
-        if (open.box.classList.contains("released") || open.box.classList.contains("broken")) continue;
-        open.box.classList.add("broken");
-        open.text.textContent += this.kind === "classic"
-          ? ": never released; async-barrier cannot be broken, so the group dropped its waiters"
-          : ": never released, the group was cancelled";
+        if (open.done) continue;
+        open.done = true;
+        if (event.aborted) {
+          open.box.classList.add("stopped");
+          open.text.textContent = `${this.count(open)}: never released, the run was stopped`;
+        } else {
+          open.box.classList.add("broken");
+          open.text.textContent = `${this.count(open)}` + (this.kind === "classic"
+            ? ": never released; async-barrier cannot be broken, so the group dropped its waiters"
+            : ": never released, the group was cancelled");
+        }
       }
     }
   }

@@ -4,16 +4,11 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
 import { ROOT, startServer } from "../../scripts/serve.mjs";
+import { launchChromium } from "./chromium.mjs";
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
-const executablePath = process.env.CHROMIUM ?? execFileSync("which", ["chromium"]).toString().trim();
-// As root in a sandbox with no internet: no setuid sandbox, no background traffic.
-const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync"];
 
 let server, browser, page;
 const problems = [];
@@ -23,7 +18,7 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const served = await startServer({ port: 0 });
   server = served.server;
-  browser = await chromium.launch({ executablePath, args });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
   page.on("pageerror", (error) => problems.push(error.message));
@@ -38,20 +33,40 @@ after(async () => {
 
 const logLines = () => page.$$eval("#log li", (items) => items.map((item) => item.textContent));
 
-async function runWith(fields) {
+const SELECTS = new Set(["timeScale", "barrier", "faultPhase", "faultKind", "onChunkError", "phaseTimeoutMs"]);
+
+/** Fills the form with `fields` (by name) without running. */
+async function fillForm(fields) {
   // The documents fields live in a <details>; open it so they can be typed in.
   await page.$eval("#documents-panel", (details) => { details.open = true; });
   for (const [name, value] of Object.entries(fields)) {
     const selector = `[name=${name}]`;
-    if (name === "timeScale" || name === "barrier") await page.selectOption(selector, value);
+    if (SELECTS.has(name)) await page.selectOption(selector, value);
     else await page.fill(selector, value);
   }
-  await page.click("#run");
-  await page.waitForSelector("#run:not([disabled])", { timeout: 30_000 });
 }
 
+/** Waits until no run is in flight: Stop is disabled again (Run stays enabled during a run, as Restart). */
+async function waitIdle(timeout = 30_000) {
+  await page.waitForSelector("#stop:disabled", { timeout });
+  await page.waitForFunction(() => document.querySelector("#run").textContent === "Run", null, { timeout });
+}
+
+async function runWith(fields) {
+  await fillForm(fields);
+  await page.click("#run");
+  await waitIdle();
+}
+
+/** Every option the failure tests touch, at its default: each of them states what it depends on. */
+const DEFAULTS = {
+  query: "What is retrieval augmented generation?", chunks: "", seed: "", timeScale: "1", barrier: "phase",
+  faultChunk: "", faultPhase: "embed", faultKind: "error", onChunkError: "fail-fast", phaseTimeoutMs: "",
+  documents: "", chunkWords: "", overlapWords: "",
+};
+
 test("a run prints the seed's lines in phase order and shows the answer", async () => {
-  await runWith({ chunks: "6", seed: "42", timeScale: "1", failChunk: "" });
+  await runWith({ chunks: "6", seed: "42", timeScale: "1", faultChunk: "" });
   const lines = await logLines();
   assert.equal(lines.length, 15, lines.join("\n"));
   lines.slice(0, 6).forEach((line) => assert.match(line, /^Phase 1 complete: chunk-[0-5]$/));
@@ -111,7 +126,7 @@ test("bad input names the field and its range, and the page keeps working", asyn
 });
 
 test("a failing chunk stops the group: its lane fails, every other lane is cancelled", async () => {
-  await runWith({ chunks: "6", seed: "3", failChunk: "2" });
+  await runWith({ chunks: "6", seed: "3", faultChunk: "2" });
   assert.match(await page.textContent("#error"), /^chunk-2 failed in Phase 1 \(embed\)/);
   const lines = await logLines();
   assert.ok(lines.some((line) => line.startsWith("Phase 1 failed: chunk-2")), lines.join("\n"));
@@ -129,7 +144,7 @@ test("a failing chunk stops the group: its lane fails, every other lane is cance
   assert.match(await page.textContent(".barrier.broken"), /async-barrier cannot be broken/);
   await page.screenshot({ path: `${ARTIFACTS}failure-classic.png`, fullPage: true });
 
-  await runWith({ failChunk: "", barrier: "phase" });
+  await runWith({ faultChunk: "", barrier: "phase" });
   assert.match((await logLines()).at(-1), /^Final answer: /);
 });
 
@@ -181,6 +196,285 @@ test("your own text is chunked, searched and quoted; bad chunking names its fiel
   assert.match(await page.textContent("#documents-summary"), /your text, 3 chunks/);
   await page.screenshot({ path: `${ARTIFACTS}documents.png`, fullPage: true });
   await runWith({ documents: "", query: "What is retrieval augmented generation?" });
+});
+
+/** Counts the page's live timers (set, neither cleared nor fired) by wrapping window.setTimeout/clearTimeout. */
+async function installTimerCounter() {
+  await page.evaluate(() => {
+    if (window.__liveTimers) return;
+    const live = new Set();
+    const { setTimeout: set, clearTimeout: clear } = window;
+    window.setTimeout = function (handler, ms, ...rest) {
+      const fire = function (...args) {
+        live.delete(id);
+        if (typeof handler === "function") return handler.apply(this, args);
+      };
+      const id = set.call(window, fire, ms, ...rest);
+      live.add(id);
+      return id;
+    };
+    window.clearTimeout = function (id) {
+      live.delete(id);
+      return clear.call(window, id);
+    };
+    window.__liveTimers = () => live.size;
+  });
+}
+const liveTimers = () => page.evaluate(() => window.__liveTimers());
+
+const lineStarts = (prefix) => page.waitForFunction(
+  (prefix) => [...document.querySelectorAll("#log li")].some((item) => item.textContent.startsWith(prefix)),
+  prefix, { timeout: 30_000 });
+
+/** After a Stop: the page says so calmly, every lane ended, no timer and no event is left behind. */
+async function assertStopped(baseline, label) {
+  await waitIdle();
+  assert.equal(await page.isVisible("#error"), false, `${label}: no error is shown`);
+  assert.match(await page.textContent("#answer"), /^Stopped: every chunk was cancelled at \d+ ms\.$/, label);
+  assert.match(await page.textContent("#run-state"), /^Stopped at \d+ ms\.$/, label);
+  const lines = await logLines();
+  assert.equal(lines.at(-1), "Pipeline stopped: every chunk was cancelled", label);
+  assert.equal(lines.filter((line) => line.startsWith("Pipeline stopped")).length, 1, label);
+  assert.ok(!lines.some((line) => line.startsWith("Final answer")), label);
+  const lanes = await page.$$eval(".lane", (rows) => rows.map((row) => row.className));
+  assert.equal(lanes.length, 46, label);
+  lanes.forEach((name) => assert.match(name, /\b(cancelled|done)\b/, `${label}: ${name}`));
+  assert.equal(await liveTimers(), baseline, `${label}: every timer of the run was cleared`);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "run", `${label}: focus moved to Run`);
+  const before = lines.length;
+  const lanesBefore = await page.innerHTML("#timeline");
+  await page.waitForTimeout(300);
+  assert.equal((await logLines()).length, before, `${label}: no event after the run ended`);
+  assert.equal(await page.innerHTML("#timeline"), lanesBefore, `${label}: the lanes did not change`);
+  assert.equal(await liveTimers(), baseline, label);
+}
+
+test("Stop cancels every chunk mid-Phase 1 and mid-Phase 2, and leaves no timer and no event behind", async () => {
+  await installTimerCounter();
+  const baseline = await liveTimers();
+  await fillForm({ ...DEFAULTS, seed: "11", timeScale: "10" });
+  assert.equal(await page.isDisabled("#stop"), true, "Stop is disabled while idle");
+
+  await page.click("#run");
+  assert.equal(await page.isDisabled("#stop"), false, "Stop is enabled while a run is in flight");
+  assert.equal(await page.isDisabled("#run"), false, "Run stays enabled, to restart");
+  assert.equal(await page.textContent("#run"), "Restart");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "run", "focus stays on Run");
+  await lineStarts("Phase 1 complete");
+  assert.ok(await liveTimers() > baseline, "the run's sleeps are setTimeout timers (else this test proves nothing)");
+  await page.click("#stop");
+  await assertStopped(baseline, "Phase 1");
+  const phase1 = await logLines();
+  assert.ok(!phase1.some((line) => line.startsWith("Phase 2")), "stopped before any chunk scored");
+  assert.equal(await page.locator(".lane.cancelled").count(), 46);
+  assert.ok(await page.locator(".barrier.stopped").count() >= 1);
+  await page.screenshot({ path: `${ARTIFACTS}stopped.png`, fullPage: true });
+
+  // Phase 2 takes 500 ms at 10x for every chunk at once: stop right after the first release, from the keyboard.
+  await page.click("#run");
+  await page.waitForSelector(".releases .release", { timeout: 30_000 });
+  await page.focus("#stop");
+  await page.keyboard.press("Enter");
+  await assertStopped(baseline, "Phase 2");
+  const phase2 = await logLines();
+  assert.ok(phase2.some((line) => /^Cancelled: chunk-\d+ (during|at the barrier after) Phase 2$/.test(line)), phase2.join("\n"));
+  assert.equal(await page.locator(".releases .release").count(), 1, "generation 1 never released");
+  await page.screenshot({ path: `${ARTIFACTS}stopped-phase2.png`, fullPage: true });
+
+  // Stop in the same task as Run: the run may never begin; the page must not pretend it did.
+  await page.evaluate(() => {
+    document.querySelector("#run").click();
+    document.querySelector("#stop").click();
+  });
+  await waitIdle();
+  assert.equal(await page.isVisible("#error"), false);
+  const lines = await logLines();
+  if (lines.length === 0) {
+    assert.equal(await page.textContent("#answer"), "Stopped before the run started.");
+    assert.equal(await page.locator(".lane").count(), 0, "no lanes of the previous run are left");
+    assert.equal(await page.locator(".barrier").count(), 0);
+  } else {
+    assert.equal(lines.at(-1), "Pipeline stopped: every chunk was cancelled");
+    assert.match(await page.textContent("#answer"), /^Stopped: every chunk was cancelled at \d+ ms\.$/);
+  }
+  assert.equal(await liveTimers(), baseline);
+  assert.deepEqual(problems, []);
+});
+
+test("20 rapid reruns: each aborts the one in flight, and only the last run is drawn", async () => {
+  await installTimerCounter();
+  const baseline = await liveTimers();
+  await fillForm({ ...DEFAULTS, timeScale: "3", seed: "" });
+  // Ten in one task (the first runs are aborted before Rust ever polls them)...
+  await page.evaluate(() => {
+    for (let run = 0; run < 10; run++) {
+      document.querySelector("[name=chunks]").value = String(20 + run);
+      document.querySelector("#run").click();
+    }
+  });
+  // ...and ten by clicks, each while the previous run is mid-flight; the last, with 7 chunks, by Enter in a field.
+  for (let run = 10; run < 19; run++) {
+    await page.fill("[name=chunks]", String(20 + run));
+    await page.click("#run");
+  }
+  await page.fill("[name=chunks]", "7");
+  await page.press("[name=chunks]", "Enter");
+  // The superseded runs' rejections (AbortError) have landed by now, and must not have touched the panels.
+  await page.waitForTimeout(150);
+  assert.equal(await page.textContent("#answer"), "Waiting for every chunk…");
+  assert.equal(await page.textContent("#run-state"), "Running…");
+  assert.equal(await page.textContent("#run"), "Restart");
+  assert.equal(await page.isDisabled("#stop"), false);
+  await waitIdle();
+  const lines = await logLines();
+  const text = lines.join("\n");
+  assert.equal(lines.filter((line) => line.startsWith("Final answer")).length, 1, text);
+  assert.equal(lines.at(-1).startsWith("Final answer"), true, text);
+  assert.equal(lines.filter((line) => line.startsWith("Phase 1 complete")).length, 7, text);
+  assert.equal(lines.filter((line) => line.startsWith("Phase 2 complete")).length, 7, text);
+  assert.ok(!lines.some((line) => /^(Cancelled|Pipeline stopped|Pipeline failed|Phase \d failed)/.test(line)), text);
+  assert.ok(lines.every((line) => !/chunk-(\d\d|[7-9])\b/.test(line)), `only chunks 0 to 6: ${text}`);
+  assert.equal(await page.locator(".lane").count(), 7);
+  assert.equal(await page.locator(".lane.cancelled").count(), 0);
+  assert.equal(await page.locator(".lane.done").count(), 7);
+  assert.match(await page.textContent("#documents-summary"), /the bundled corpus, 7 chunks/);
+  assert.match(await page.textContent("#answer .answer-text"), /\[chunk-[0-6]\]/);
+  assert.equal(await page.isVisible("#error"), false);
+  assert.equal(await page.textContent("#run-state"), "");
+  // The 19 superseded runs ended too: none is still sleeping on a timer.
+  assert.equal(await liveTimers(), baseline, "no superseded run is left running");
+  const before = lines.length;
+  await page.waitForTimeout(300);
+  assert.equal((await logLines()).length, before);
+  assert.deepEqual(problems, []);
+});
+
+test("drop-out at 200 chunks: chunk-150 leaves the barrier, the other 199 answer", async () => {
+  await runWith({ ...DEFAULTS, chunks: "200", seed: "8", faultChunk: "150", onChunkError: "drop-out" });
+  assert.equal(await page.isVisible("#error"), false, await page.textContent("#error"));
+  const lines = await logLines();
+  const text = lines.join("\n");
+  const dropped = lines.filter((line) => line.includes("drops out"));
+  assert.equal(dropped.length, 1, text);
+  assert.match(dropped[0], /^Phase 1 failed: chunk-150 \(.*\); it drops out, the barrier now waits for 199$/);
+  assert.ok(!lines.some((line) => line.startsWith("Cancelled")), "nobody else was cancelled");
+  assert.equal(lines.filter((line) => line.startsWith("Phase 2 complete")).length, 199);
+  assert.ok(!lines.some((line) => line.startsWith("Phase 2 complete: chunk-150 ")), text);
+  assert.match(lines.at(-1), /^Final answer: /);
+  assert.match(await page.textContent("#answer .dropped-out"), /^Dropped out: chunk-150 \(.+\)/);
+  assert.equal(await page.locator("#answer .dropped-out .cite").count(), 1);
+  assert.ok(!(await page.textContent("#answer .answer-text")).includes("[chunk-150]"));
+  // Both generations waited for 199: generation 0 lowered mid-way, generation 1 from the start.
+  const gates = await page.$$eval(".barrier", (boxes) => boxes.map((box) => box.textContent));
+  gates.forEach((gate) => assert.match(gate, /released at \d+ ms (by chunk-\d+, the last of 199 to arrive|when chunk-150 dropped out: the other 199 had all arrived \(leader chunk-\d+\)); 1 dropped out$/));
+  assert.equal(await page.locator(".lane").count(), 48, "the timeline draws the first 48 lanes");
+
+  // A visible lane: chunk-5 drops out in Phase 2, after it was embedded.
+  await runWith({ faultChunk: "5", faultPhase: "score" });
+  assert.equal(await page.isVisible("#error"), false);
+  assert.equal(await page.locator(".lane.dropped").count(), 1);
+  assert.equal(await page.textContent(".lane.dropped .name"), "chunk-5");
+  assert.equal(await page.textContent(".lane.dropped .status"), "dropped out (error)");
+  assert.match(await page.getAttribute(".lane.dropped", "title"), /^Phase 2 failed: chunk-5 \(.+\); it drops out/);
+  assert.equal(await page.locator(".lane.dropped .marker.dropped").count(), 1);
+  assert.equal(await page.locator(".lane.cancelled, .lane.failed").count(), 0);
+  assert.equal(await page.locator(".lane.done").count(), 47);
+  assert.match(await page.textContent("#answer .dropped-out"), /^Dropped out: chunk-5 \(.+\)/);
+  const [gate0, gate1] = await page.$$eval(".barrier", (boxes) => boxes.map((box) => box.textContent));
+  assert.match(gate0, /the last of 200 to arrive$/, "generation 0 released before chunk-5 dropped out");
+  assert.match(gate1, /the last of 199 to arrive; 1 dropped out/);
+
+  // A timed-out chunk drops out too, and the answer says how.
+  await runWith({ ...DEFAULTS, seed: "8", faultChunk: "4", faultKind: "hang", phaseTimeoutMs: "500",
+    onChunkError: "drop-out" });
+  assert.equal(await page.isVisible("#error"), false, await page.textContent("#error"));
+  assert.match(await page.textContent("#answer .dropped-out"),
+    /^Dropped out: chunk-4 \(timed out after 500 ms in Phase 1\)/);
+  assert.equal(await page.textContent(".lane.dropped .name"), "chunk-4");
+  assert.equal(await page.textContent(".lane.dropped .status"), "dropped out (timed out)");
+  assert.equal(await page.locator(".lane.done").count(), 45);
+  // Every other chunk embeds within 300 ms: chunk-4 timing out at 500 ms is what completed generation 0.
+  assert.match(await page.textContent(".barrier"),
+    /released at \d+ ms when chunk-4 dropped out: the other 45 had all arrived \(leader chunk-\d+\); 1 dropped out$/);
+  await page.screenshot({ path: `${ARTIFACTS}dropout.png`, fullPage: true });
+});
+
+test("fail-fast over the bundled corpus with the classic barrier: chunk-5 fails, the other 45 are cancelled", async () => {
+  const started = Date.now();
+  await runWith({ ...DEFAULTS, seed: "4", barrier: "classic", faultChunk: "5" });
+  assert.ok(Date.now() - started < 30_000);
+  assert.match(await page.textContent("#error"), /^chunk-5 failed in Phase 1 \(embed\)/);
+  assert.equal(await page.locator(".lane").count(), 46);
+  assert.equal(await page.locator(".lane.failed").count(), 1);
+  assert.equal(await page.textContent(".lane.failed .name"), "chunk-5");
+  assert.equal(await page.locator(".lane.cancelled").count(), 45);
+  assert.match(await page.textContent("#answer"), /^No answer: chunk-5 failed, so the group cancelled the others\.$/);
+  assert.equal(await page.textContent("#run"), "Run");
+  assert.equal(await page.isDisabled("#stop"), true);
+  assert.match((await logLines()).at(-1), /^Pipeline failed: chunk-5 failed in Phase 1 \(embed\)/);
+});
+
+test("a hanging chunk times out: the error and its lane say so", async () => {
+  await runWith({ ...DEFAULTS, chunks: "6", seed: "2", faultChunk: "2", faultKind: "hang", phaseTimeoutMs: "500" });
+  assert.equal(await page.textContent("#error"), "chunk-2 timed out in Phase 1 (embed) after 500 ms");
+  assert.equal(await page.locator(".lane.failed.timed-out").count(), 1);
+  assert.equal(await page.textContent(".lane.timed-out .name"), "chunk-2");
+  assert.equal(await page.textContent(".lane.timed-out .status"), "timed out in Phase 1");
+  assert.equal(await page.locator(".lane.cancelled").count(), 5);
+  await page.screenshot({ path: `${ARTIFACTS}timeout.png`, fullPage: true });
+});
+
+test("option errors of the failure controls highlight their control", async () => {
+  await runWith({ ...DEFAULTS, barrier: "classic", onChunkError: "drop-out" });
+  assert.match(await page.textContent("#error"), /^onChunkError cannot be "drop-out" with barrier "classic"/);
+  assert.equal(await page.getAttribute("[name=onChunkError]", "class"), "invalid");
+  assert.equal(await page.evaluate(() => document.activeElement?.name), "onChunkError");
+
+  await runWith({ ...DEFAULTS, faultChunk: "five" });
+  assert.match(await page.textContent("#error"), /^faults\b.*"five"/);
+  assert.equal(await page.getAttribute("[name=faultChunk]", "class"), "invalid");
+  assert.equal(await page.$eval("[name=onChunkError]", (select) => select.classList.contains("invalid")), false,
+    "the old highlight is gone");
+
+  await runWith({ ...DEFAULTS, seed: "1" });
+  assert.equal(await page.isVisible("#error"), false);
+  assert.match((await logLines()).at(-1), /^Final answer: /);
+});
+
+test("a lane cancelled before it started says so (timeline.js fed events directly)", async () => {
+  const lanes = await page.evaluate(async () => {
+    const { Timeline } = await import("/www/timeline.js");
+    const root = document.createElement("div");
+    const timeline = new Timeline(root, document.createElement("p"));
+    timeline.reset(3);
+    const events = [
+      { type: "phase-start", chunk: 0, phase: "embed", t: 0, plannedMs: 100 },
+      { type: "chunk-cancelled", chunk: 0, phase: "embed", waiting: false, started: true, t: 5 },
+      { type: "chunk-cancelled", chunk: 1, phase: "embed", waiting: false, started: false, t: 5 },
+      { type: "chunk-failed", chunk: 2, phase: "score", message: "timed out after 250 ms", timedOut: true, t: 5 },
+    ];
+    for (const event of events) timeline.apply(event);
+    return [...root.querySelectorAll(".lane")].map((row) => [row.className, row.querySelector(".status").textContent]);
+  });
+  assert.deepEqual(lanes, [
+    ["lane cancelled", "cancelled in Phase 1"],
+    ["lane cancelled unstarted", "cancelled before it started"],
+    ["lane failed timed-out", "timed out in Phase 2"],
+  ]);
+});
+
+test("the form wraps at 390 px: every control stays inside the viewport", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    const overflow = await page.$$eval("#controls input, #controls select, #controls button, #failures",
+      (nodes) => nodes.filter((node) => node.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((node) => node.name || node.id));
+    assert.deepEqual(overflow, []);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
+    await page.screenshot({ path: `${ARTIFACTS}narrow.png`, fullPage: false });
+  } finally {
+    await page.setViewportSize({ width: 1360, height: 900 });
+  }
 });
 
 test("nothing was logged to the console as an error", () => {
