@@ -123,8 +123,9 @@ pub enum EventKind {
     /// stopped). `started` is false if it was never polled; `waiting` says it
     /// was parked at the barrier after `phase` rather than inside it.
     ChunkCancelled { chunk: usize, phase: Phase, waiting: bool, started: bool },
-    /// Phase 3 ranked the chunks; best first.
-    TopChunks { top: Vec<Scored> },
+    /// Phase 3 ranked the chunks; best first, each text once: `duplicates`
+    /// chunks were passed over because a better-ranked chunk has the same text.
+    TopChunks { top: Vec<Scored>, duplicates: usize },
     /// What the run would have answered from had chunks scored as soon as
     /// they were embedded.
     WithoutBarrier(WithoutBarrier),
@@ -206,7 +207,7 @@ impl Event {
                 }
                 line
             }
-            EventKind::TopChunks { top } => {
+            EventKind::TopChunks { top, .. } => {
                 let ids: Vec<String> = top.iter().map(|s| format!("'{}'", chunk_id(s.chunk))).collect();
                 format!("Top {} chunks: [{}]", top.len(), ids.join(", "))
             }

@@ -38,6 +38,7 @@ mod embedder;
 mod event;
 mod fault;
 mod group;
+mod json;
 mod pipeline;
 pub mod retrieval;
 mod rng;

@@ -26,7 +26,7 @@ use crate::fault::{FaultKind, FaultPlan};
 use crate::group::run_group;
 use crate::retrieval::answer::{extractive_answer, Cited};
 use crate::retrieval::index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
-use crate::retrieval::rank::top_k;
+use crate::retrieval::rank::top_k_distinct;
 use crate::rng::{random_seed, Rng};
 use crate::runtime::{sleep_ms, timeout, Stopwatch};
 
@@ -177,6 +177,8 @@ pub struct Outcome {
     pub without_barrier: WithoutBarrier,
     /// Chunks that failed and dropped out (drop-out policy), in the order they did.
     pub dropped: Vec<ChunkError>,
+    /// Chunks passed over in the ranking because a better-ranked chunk has the same text.
+    pub duplicates: usize,
     /// Milliseconds from the run's start to its answer.
     pub makespan_ms: f64,
     /// How the chunks spent their time: working, or waiting at the barrier.
@@ -189,6 +191,7 @@ struct Answered {
     top: Vec<Ranked>,
     without_barrier: WithoutBarrier,
     dropped: Vec<ChunkError>,
+    duplicates: usize,
 }
 
 /// One run's identity, clock, options, chunks, embedder and sink, shared by
@@ -410,7 +413,7 @@ pub async fn rag_pipeline_until(
         run.end(Some(PipelineError::Aborted.to_string()), true);
         return Err(PipelineError::Aborted);
     };
-    let Answered { answer, top, without_barrier, dropped } = match answered {
+    let Answered { answer, top, without_barrier, dropped, duplicates } = match answered {
         Ok(answered) => answered,
         Err(error) => {
             run.end(Some(error.to_string()), false);
@@ -426,6 +429,7 @@ pub async fn rag_pipeline_until(
         top,
         without_barrier,
         dropped,
+        duplicates,
         makespan_ms,
         chunk_time,
     })
@@ -467,14 +471,15 @@ fn phase_3(run: &Run<'_>, state: SharedState) -> Result<Answered, PipelineError>
     if survivors == 0 {
         return Err(PipelineError::AllDropped(dropped));
     }
-    let k = TOP_K.min(survivors);
-    // A chunk with no score dropped out: NaN ranks last, and k leaves it out.
+    // A chunk with no score dropped out: NaN is never picked. Above the
+    // corpus's own chunks the texts repeat: each is ranked once.
+    let text = |chunk: usize| run.chunks.text(chunk);
     let totals: Vec<f64> = scores.iter().map(|parts| parts.map_or(f64::NAN, |parts| parts.score)).collect();
-    let best = top_k(&totals, k);
+    let (best, duplicates) = top_k_distinct(&totals, TOP_K, text);
     let scored = |scores: &[f64], chunks: &[usize]| -> Vec<Scored> {
         chunks.iter().map(|&chunk| Scored { chunk, score: scores[chunk] }).collect()
     };
-    run.emit(EventKind::TopChunks { top: scored(&totals, &best) });
+    run.emit(EventKind::TopChunks { top: scored(&totals, &best), duplicates });
     // Without the barrier, a survivor would have kept its early score.
     let early: Vec<f64> = early
         .iter()
@@ -486,7 +491,7 @@ fn phase_3(run: &Run<'_>, state: SharedState) -> Result<Answered, PipelineError>
         .collect();
     let changed =
         early.iter().zip(&totals).filter(|(early, total)| !early.is_nan() && early != total).count();
-    let early_best = top_k(&early, k);
+    let (early_best, _) = top_k_distinct(&early, TOP_K, text);
     let wrong = early_best.iter().filter(|chunk| !best.contains(chunk)).count();
     let without_barrier = WithoutBarrier { top: scored(&early, &early_best), changed, wrong };
     run.emit(EventKind::WithoutBarrier(without_barrier.clone()));
@@ -504,7 +509,7 @@ fn phase_3(run: &Run<'_>, state: SharedState) -> Result<Answered, PipelineError>
             Some(Ranked { chunk, parts, text: run.chunks.text(chunk).to_string() })
         })
         .collect();
-    Ok(Answered { answer, top, without_barrier, dropped })
+    Ok(Answered { answer, top, without_barrier, dropped, duplicates })
 }
 
 /// One chunk's life: Phase 1, the barrier, Phase 2, the same barrier again.

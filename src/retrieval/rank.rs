@@ -17,3 +17,33 @@ pub fn top_k(scores: &[f64], k: usize) -> Vec<usize> {
     order.truncate(k);
     order
 }
+
+/// [`top_k`], each `key` once: a chunk whose key (its text) equals a
+/// better-ranked pick's is passed over. Chunks without a score (NaN) are
+/// never picked. Returns the picks, best first, and how many were passed over.
+///
+/// ```
+/// use rag_phase_sync::retrieval::rank::top_k_distinct;
+/// let texts = ["a", "b", "a", "c", "b"];
+/// let (top, duplicates) = top_k_distinct(&[0.9, 0.8, 0.85, 0.1, 0.7], 3, |chunk| texts[chunk]);
+/// assert_eq!((top, duplicates), (vec![0, 1, 3], 2));
+/// ```
+pub fn top_k_distinct<K: PartialEq>(
+    scores: &[f64],
+    k: usize,
+    key: impl Fn(usize) -> K,
+) -> (Vec<usize>, usize) {
+    let mut picks: Vec<usize> = Vec::with_capacity(k);
+    let mut duplicates = 0;
+    for chunk in top_k(scores, scores.len()) {
+        if picks.len() == k || scores[chunk].is_nan() {
+            break;
+        }
+        if picks.iter().any(|&pick| key(pick) == key(chunk)) {
+            duplicates += 1;
+        } else {
+            picks.push(chunk);
+        }
+    }
+    (picks, duplicates)
+}
