@@ -39,6 +39,7 @@ mod event;
 mod fault;
 mod group;
 mod json;
+mod pacer;
 mod pipeline;
 pub mod retrieval;
 mod rng;

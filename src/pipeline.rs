@@ -24,6 +24,7 @@ use crate::embedder::{check_vector, Embedder};
 use crate::event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
 use crate::fault::{FaultKind, FaultPlan};
 use crate::group::run_group;
+use crate::pacer::Pacer;
 use crate::retrieval::answer::{extractive_answer, Cited};
 use crate::retrieval::index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
 use crate::retrieval::rank::top_k_distinct;
@@ -209,6 +210,8 @@ pub struct Run<'a> {
     chunk_time: Cell<ChunkTime>,
     /// The chunk dropping out right now, if any: a release it causes names it.
     dropping: Cell<Option<usize>>,
+    /// Ends a turn of the event loop when its work runs long.
+    pacer: Pacer,
 }
 
 impl fmt::Debug for Run<'_> {
@@ -225,6 +228,7 @@ impl<'a> Run<'a> {
         sink: &'a dyn EventSink,
     ) -> Self {
         static NEXT_RUN: AtomicU32 = AtomicU32::new(1);
+        let clock = Stopwatch::start();
         Run {
             id: NEXT_RUN.fetch_add(1, Ordering::Relaxed),
             seed: config.seed.unwrap_or_else(random_seed),
@@ -233,7 +237,8 @@ impl<'a> Run<'a> {
             faults: FaultPlan::new(&config.faults),
             embedder,
             query: Query::lexical(&config.query),
-            clock: Stopwatch::start(),
+            clock,
+            pacer: Pacer::new(clock),
             sink,
             chunk_time: Cell::new(ChunkTime::default()),
             dropping: Cell::new(None),
@@ -255,6 +260,7 @@ impl<'a> Run<'a> {
         planned_ms: Option<f64>,
         work: impl FnOnce() -> F,
     ) -> Result<T, Failure> {
+        self.pacer.pace().await;
         self.emit(EventKind::PhaseStart { chunk, phase, planned_ms });
         let fault = self.faults.get(chunk, phase);
         let faulty = || async move {

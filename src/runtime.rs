@@ -49,6 +49,14 @@ pub async fn timeout<F: Future>(ms: Option<f64>, work: F) -> Result<F::Output, f
     }
 }
 
+/// Lets the event loop run other tasks (input, rendering, timers) before
+/// resuming: in the browser, a macrotask through a `MessageChannel` (a
+/// `setTimeout(0)` is clamped to 4 ms once nested); natively, one trip
+/// through the executor's queue.
+pub async fn yield_now() {
+    imp::yield_now().await;
+}
+
 /// Measures milliseconds since it was started.
 #[derive(Debug, Clone, Copy)]
 pub struct Stopwatch {
@@ -77,6 +85,21 @@ mod imp {
         gloo_timers::future::sleep(duration).await;
     }
 
+    pub async fn yield_now() {
+        use wasm_bindgen_futures::JsFuture;
+        use web_sys::js_sys::Promise;
+        use web_sys::MessageChannel;
+        let Ok(channel) = MessageChannel::new() else {
+            // No MessageChannel (an odd worker): a timer still yields.
+            return sleep(Duration::from_millis(1)).await;
+        };
+        let message = Promise::new(&mut |resolve, _| channel.port1().set_onmessage(Some(&resolve)));
+        let _ = channel.port2().post_message(&wasm_bindgen::JsValue::UNDEFINED);
+        let _ = JsFuture::from(message).await;
+        // Held until here, so nothing collects the channel while its message is in flight.
+        drop(channel);
+    }
+
     /// `performance.now()` where there is a window, else `Date.now()`.
     pub fn now() -> Instant {
         web_sys::window()
@@ -98,6 +121,20 @@ mod imp {
 
     pub async fn sleep(duration: Duration) {
         tokio::time::sleep(duration).await;
+    }
+
+    pub async fn yield_now() {
+        // Pending once, waking itself: the executor polls every other ready task first.
+        let mut yielded = false;
+        std::future::poll_fn(|cx| {
+            if yielded {
+                return std::task::Poll::Ready(());
+            }
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        })
+        .await;
     }
 
     pub fn now() -> Instant {

@@ -442,3 +442,19 @@ async fn the_first_failure_in_time_wins_above_30_chunks_with_either_barrier() {
         assert!(clock.elapsed_ms() < 1_000.0, "{barrier}: settled in {} ms", clock.elapsed_ms());
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_long_zero_latency_run_yields_to_the_event_loop() {
+    // Nothing in this run waits for a timer, yet a timer set before it fires
+    // while it runs: the pacer cuts the work into turns of the event loop.
+    let seen = Array::new();
+    let push = Function::new_with_args("event", "this.push(event.type)").bind0(&seen);
+    let at_tick = std::rc::Rc::new(std::cell::Cell::new(None));
+    let (tick_seen, tick_at) = (seen.clone(), at_tick.clone());
+    let _timer = gloo_timers::callback::Timeout::new(0, move || tick_at.set(Some(tick_seen.length())));
+    let options = JSON::parse(r#"{"chunks": 20000, "seed": 1, "embedMs": [0, 0], "scoreMs": 0}"#).unwrap();
+    run_pipeline(options, push.into()).await.unwrap();
+    let total = seen.length();
+    let at_tick = at_tick.get().expect("the timer fired during the run");
+    assert!(at_tick > 0 && at_tick < total, "the timer fired after {at_tick} of {total} events");
+}
