@@ -10,7 +10,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::future::{pending, Future};
+use std::future::{pending, poll_fn, Future};
 use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -211,7 +211,7 @@ pub struct Run<'a> {
     /// The chunk dropping out right now, if any: a release it causes names it.
     dropping: Cell<Option<usize>>,
     /// Ends a turn of the event loop when its work runs long.
-    pacer: Pacer,
+    pacer: &'a Pacer,
 }
 
 impl fmt::Debug for Run<'_> {
@@ -226,9 +226,10 @@ impl<'a> Run<'a> {
         chunks: Chunks,
         embedder: Option<&'a dyn Embedder>,
         sink: &'a dyn EventSink,
+        clock: Stopwatch,
+        pacer: &'a Pacer,
     ) -> Self {
         static NEXT_RUN: AtomicU32 = AtomicU32::new(1);
-        let clock = Stopwatch::start();
         Run {
             id: NEXT_RUN.fetch_add(1, Ordering::Relaxed),
             seed: config.seed.unwrap_or_else(random_seed),
@@ -238,7 +239,7 @@ impl<'a> Run<'a> {
             embedder,
             query: Query::lexical(&config.query),
             clock,
-            pacer: Pacer::new(clock),
+            pacer,
             sink,
             chunk_time: Cell::new(ChunkTime::default()),
             dropping: Cell::new(None),
@@ -401,14 +402,21 @@ pub async fn rag_pipeline_until(
     sink: &dyn EventSink,
 ) -> Result<Outcome, PipelineError> {
     config.validate()?;
-    let mut run = Run::start(config, Chunks::new(config)?, embedder, sink);
+    let clock = Stopwatch::start();
+    let pacer = Pacer::new(clock);
+    let mut run = Run::start(config, Chunks::new(config)?, embedder, sink, clock, &pacer);
     let (chunks, seed, query) = (run.chunks.len(), run.seed, config.query.clone());
     let (barrier, policy) = (config.barrier, config.on_chunk_error);
     run.emit(EventKind::RunStart { chunks, seed, query, barrier, policy });
 
     let answered = {
-        let running = pin!(answer(&mut run));
-        match select(running, pin!(stop)).await {
+        let mut running = pin!(answer(&mut run));
+        // Every poll of the run is one turn of the event loop: the pacer's budget starts over.
+        let turns = poll_fn(|cx| {
+            pacer.new_turn();
+            running.as_mut().poll(cx)
+        });
+        match select(pin!(turns), pin!(stop)).await {
             Either::Left((answered, _)) => Some(answered),
             // Leaving this block drops the running future, which cancels
             // every chunk now: their notices report it before run-end does.

@@ -1,7 +1,9 @@
 //! The seam between the pipeline and a clock: sleeping and reading time.
 //!
-//! In the browser, sleeps are gloo-timers futures (a `setTimeout` cleared when
-//! the future is dropped) and time is `performance.now()`. Natively they are
+//! In the browser, sleeps are gloo-timers timeouts (a `setTimeout` cleared
+//! when no sleep needs it any more), shared by every sleep that ends in the
+//! same millisecond (`runtime/shared_timers.rs`), and time is
+//! `performance.now()`. Natively they are
 //! tokio's, so the `verify` example runs on wall-clock time and tests run on
 //! tokio's paused clock: instant and deterministic.
 
@@ -76,13 +78,19 @@ impl Stopwatch {
 }
 
 #[cfg(target_arch = "wasm32")]
+mod shared_timers;
+
+#[cfg(target_arch = "wasm32")]
 mod imp {
     use std::time::Duration;
 
+    use web_sys::Performance;
+
     pub type Instant = f64;
 
+    /// Sleeps ending in the same millisecond share one browser timer.
     pub async fn sleep(duration: Duration) {
-        gloo_timers::future::sleep(duration).await;
+        super::shared_timers::sleep_until(now(), duration.as_secs_f64() * 1000.0).await;
     }
 
     pub async fn yield_now() {
@@ -100,12 +108,17 @@ mod imp {
         drop(channel);
     }
 
+    thread_local! {
+        /// Looked up once: every chunk phase reads the clock.
+        static PERFORMANCE: Option<Performance> = web_sys::window().and_then(|window| window.performance());
+    }
+
     /// `performance.now()` where there is a window, else `Date.now()`.
     pub fn now() -> Instant {
-        web_sys::window()
-            .and_then(|window| window.performance())
-            .map(|performance| performance.now())
-            .unwrap_or_else(web_sys::js_sys::Date::now)
+        PERFORMANCE.with(|performance| match performance {
+            Some(performance) => performance.now(),
+            None => web_sys::js_sys::Date::now(),
+        })
     }
 
     pub fn millis_between(start: Instant, end: Instant) -> f64 {

@@ -406,7 +406,7 @@ fn check_drop_out(chunks: usize, faults: &[Fault], ran: &Ran) -> Result<(), Stri
         "a dropped chunk is in without-barrier's top {early:?}"
     );
     let ranked = events.iter().find_map(|event| match &event.kind {
-        EventKind::TopChunks { top } => Some(top.iter().map(|scored| scored.chunk).collect::<Vec<_>>()),
+        EventKind::TopChunks { top, .. } => Some(top.iter().map(|scored| scored.chunk).collect::<Vec<_>>()),
         _ => None,
     });
     ensure!(ranked.as_ref() == Some(&top), "the top event says {ranked:?}, the outcome {top:?}");
