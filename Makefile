@@ -18,9 +18,23 @@ test: tools lint native-test browser-test build e2e
 tools:
 	scripts/ensure-tools.sh test
 
+# wasm-pack, then wasm-opt -Oz (npm's binaryen; wasm-pack's own is off in
+# Cargo.toml), which also drops the name section. The --enable flags are the
+# wasm features rustc turns on for wasm32, named so that the module validates
+# even without its target_features section (Cargo's `strip` drops it). If
+# wasm-opt fails, the unoptimised .wasm is deleted and the build fails.
 build:
 	scripts/ensure-tools.sh build
 	wasm-pack build --release --target web
+	@echo "==> wasm-opt -Oz pkg/rag_phase_sync_bg.wasm"
+	scripts/node_modules/.bin/wasm-opt -Oz \
+	  --enable-bulk-memory --enable-bulk-memory-opt --enable-call-indirect-overlong \
+	  --enable-multivalue --enable-mutable-globals --enable-nontrapping-float-to-int \
+	  --enable-reference-types --enable-sign-ext \
+	  pkg/rag_phase_sync_bg.wasm -o pkg/rag_phase_sync_bg.opt.wasm \
+	  || { rm -f pkg/rag_phase_sync_bg.wasm pkg/rag_phase_sync_bg.opt.wasm; \
+	       echo "error: wasm-opt failed; deleted pkg/rag_phase_sync_bg.wasm" >&2; exit 1; }
+	mv pkg/rag_phase_sync_bg.opt.wasm pkg/rag_phase_sync_bg.wasm
 
 lint:
 	cargo fmt --all -- --check

@@ -5,7 +5,8 @@
 # binary or browser, because the machines this runs on reach registries only.
 #
 # Usage: scripts/ensure-tools.sh [build|test]
-#   build: wasm32 target, wasm-pack, wasm-bindgen-cli (enough for `make serve`)
+#   build: wasm32 target, wasm-pack, wasm-bindgen-cli, and binaryen's wasm-opt
+#          from npm (scripts/package.json): enough for `make serve`
 #   test:  all of build, plus Chromium, chromedriver and the e2e npm packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,19 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want" --force
 fi
 
+command -v node >/dev/null && command -v npm >/dev/null \
+  || fail "node and npm are missing: install Node.js 20 or newer (Debian: apt-get install nodejs npm)"
+# npm writes node_modules/.package-lock.json on install: older than the lock
+# file means the lock changed since, so install again.
+# binaryen from npm, pinned in scripts/package-lock.json: its wasm-opt shrinks
+# the release module in `make build`. (Debian's binaryen is too old for the
+# wasm features rustc enables, and wasm-pack's own download cannot run here.)
+if [ ! scripts/node_modules/.package-lock.json -nt scripts/package-lock.json ] \
+  || [ ! -x scripts/node_modules/.bin/wasm-opt ]; then
+  say "installing binaryen (wasm-opt) from npm"
+  (cd scripts && npm ci --no-audit --no-fund)
+fi
+
 [ "$need" = build ] && exit 0
 
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
@@ -59,10 +73,7 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   fi
 fi
 
-command -v node >/dev/null && command -v npm >/dev/null \
-  || fail "node and npm are missing: install Node.js 20 or newer (Debian: apt-get install nodejs npm)"
-# npm writes node_modules/.package-lock.json on install: older than the lock
-# file means the lock changed since, so install again.
+# The same lock-file check as for scripts/ above.
 if [ ! tests/e2e/node_modules/.package-lock.json -nt tests/e2e/package-lock.json ]; then
   say "installing the e2e test's npm packages"
   # PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: the test drives Debian's chromium.
