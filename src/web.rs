@@ -165,6 +165,13 @@ export interface RunResult {
 }
 "#;
 
+/// Runs once, when the module is instantiated: a panic (a bug) then prints
+/// its message and location to the console instead of a bare `unreachable`.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
 /// Runs the pipeline; resolves to `{ answer, top, withoutBarrier, dropped, makespanMs, … }`.
 ///
 /// `onEvent` receives every event as a plain object, in order: all the

@@ -110,6 +110,7 @@ fn summary() {
     println!("\n| parties | contender | µs per wait | × limit | vs async-barrier |");
     println!("|---:|---|---:|---:|---:|");
     let mut phase_times = Vec::new();
+    let mut json = Vec::new();
     for n in SIZES {
         let runs = if n >= 100_000 { 15 } else { 41 };
         let times: Vec<f64> = CONTENDERS.iter().map(|c| median_us_per_wait(c.run, n, runs)).collect();
@@ -117,10 +118,14 @@ fn summary() {
         for (contender, time) in CONTENDERS.iter().zip(&times) {
             let speedup = classic / time;
             println!("| {n} | {} | {time:.3} | {:.2} | {speedup:.2}× faster |", contender.name, time / limit);
+            json.push(format!(r#"{{"parties":{n},"contender":"{}","usPerWait":{time}}}"#, contender.name));
         }
         phase_times.push(times[1] * n as f64);
     }
     println!("\nPhaseBarrier time(100k) / time(10k) = {:.2}", phase_times[2] / phase_times[1]);
+    // For benches/summary.mjs, which puts every benchmark in one table.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-barrier.json");
+    let _ = std::fs::write(path, format!("[{}]\n", json.join(",")));
 }
 
 criterion_group!(benches, waits_per_second);
