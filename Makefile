@@ -53,6 +53,11 @@ e2e:
 verify:
 	cargo run --example verify
 
-# Criterion, then a table of µs per wait against the suspend/resume limit and async-barrier.
-bench:
+# Every benchmark, then one table of the figures the performance goals name
+# (target/bench.json): the barrier (criterion), the pipeline natively against
+# the seed's Python, and the pipeline in headless Chromium.
+bench: tools build
 	cargo bench --bench barrier
+	cargo bench --bench pipeline
+	node benches/browser/bench.mjs
+	node benches/summary.mjs

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// The last step of `make bench`: one table of the figures the project's
+// performance goals name, read from what the three benchmarks wrote in this
+// run (target/bench-barrier.json, target/bench-pipeline.json,
+// target/bench-browser.json), written again as target/bench.json.
+//
+// Usage: node benches/summary.mjs
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
+const target = new URL("../target/", import.meta.url);
+const read = (name) => {
+  const file = new URL(name, target);
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+};
+const barrier = read("bench-barrier.json");
+const pipeline = read("bench-pipeline.json");
+const browser = read("bench-browser.json");
+
+const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
+const at = (rows, n) => rows?.find((row) => row.n === n);
+
+const nativeRow = at(pipeline?.rows, 100_000);
+const pythonMs = nativeRow?.python_ms;
+const zero100k = at(browser?.zero?.rows, 100_000);
+const bestWall = (row, key = "wallMs") => row && Math.min(...row.runs.map((run) => run[key] ?? Infinity));
+const batchedMs = zero100k?.batchedRuns ? Math.min(...zero100k.batchedRuns.map((run) => run.wallMs)) : undefined;
+const realRatio = (n) => {
+  const row = browser?.real?.find((entry) => entry.n === n);
+  if (!row) return undefined;
+  const ratios = row.runs.map((run) => run.ratio).sort((a, b) => a - b);
+  return ratios[Math.floor(ratios.length / 2)];
+};
+const freeze = (name) => browser?.freeze?.find((entry) => entry.name === name);
+const usPerWait = (contender) =>
+  barrier?.find((row) => row.parties === 100_000 && row.contender.includes(contender))?.usPerWait;
+
+const figures = [
+  { figure: "native, zero latency, 100k distinct chunks: Python / ours", now: pythonMs / nativeRow?.ours_ms, goal: ">= 30" },
+  { figure: "native: time(100k) / time(10k)", now: pipeline?.ours_100k_over_10k, goal: "<= 11" },
+  { figure: "Chromium, zero latency, 100k distinct chunks, a callback per event: Python / ours",
+    now: pythonMs / bestWall(zero100k), goal: ">= 10" },
+  { figure: "the same with runPipelineBatched: Python / ours", now: pythonMs / batchedMs, goal: "" },
+  { figure: "Chromium, real timers: makespan / critical path at 6 chunks", now: realRatio(6), goal: "<= 1.02" },
+  { figure: "… at 1,000 chunks", now: realRatio(1_000), goal: "<= 1.05" },
+  { figure: "… at 10,000 chunks", now: realRatio(10_000), goal: "<= 1.10" },
+  { figure: "longest task during a 100k-chunk run, zero latency (ms)", now: freeze("zero latency")?.longestTaskMs,
+    goal: "<= 50", digits: 0 },
+  { figure: "longest task during a 100k-chunk run, real latency (ms)", now: freeze("default latencies")?.longestTaskMs,
+    goal: "<= 50", digits: 0 },
+  { figure: "release .wasm, gzip -9 (KB)", now: browser?.wasm && browser.wasm.gzip9 / 1000, goal: "<= 60", digits: 1 },
+  { figure: "PhaseBarrier vs async-barrier at 100k parties: speed-up",
+    now: usPerWait("async-barrier") / usPerWait("PhaseBarrier"), goal: ">= 2" },
+];
+
+console.log("\n| figure | now | goal |\n|---|---:|---:|");
+for (const { figure, now, goal, digits } of figures) console.log(`| ${figure} | ${fixed(now, digits)} | ${goal} |`);
+const missing = [["barrier", barrier], ["pipeline", pipeline], ["browser", browser]].filter(([, data]) => !data);
+for (const [name] of missing) console.log(`(no target/bench-${name}.json: run that benchmark first)`);
+writeFileSync(new URL("bench.json", target), `${JSON.stringify({ date: new Date().toISOString(), figures }, null, 2)}\n`);
