@@ -96,10 +96,18 @@ pub fn chunk_documents_within<S: AsRef<str>>(
     debug_assert!(chunking.overlap_words < chunking.max_words, "overlap_words must be below max_words");
     let max_words = chunking.max_words.max(1);
     let overlap = chunking.overlap_words.min(max_words - 1);
-    let mut chunks = Chunked { chunks: Vec::new(), words: 0, budget };
+    // Every document makes at least one chunk (one with text does), so
+    // that many are reserved up front rather than grown into.
+    let reserve = documents.len().min(budget.chunks);
+    let mut chunks = Chunked { chunks: Vec::with_capacity(reserve), words: 0, budget };
+    // Reused by every paragraph: a run of 100,000 one-chunk documents
+    // allocates only the chunks themselves.
+    let (mut words, mut current) = (Vec::new(), Vec::new());
     for document in documents {
         for paragraph in paragraphs(document.as_ref()) {
-            if let Err(words) = chunk_paragraph(&paragraph, max_words, overlap, &mut chunks) {
+            let fitted =
+                chunk_paragraph(paragraph, max_words, overlap, &mut chunks, &mut words, &mut current);
+            if let Err(words) = fitted {
                 return Err(Exceeded { chunks: chunks.chunks, words });
             }
         }
@@ -118,56 +126,95 @@ impl Chunked {
     /// Adds a chunk of `words`; `Err(true)` if that would pass the word
     /// budget, `Err(false)` if the chunk budget is already spent.
     fn push(&mut self, words: &[&str]) -> Result<(), bool> {
+        self.push_text(words.len(), || words.join(" "))
+    }
+
+    /// Adds the chunk `text` makes, of `words` words, as [`push`](Chunked::push) does.
+    fn push_text(&mut self, words: usize, text: impl FnOnce() -> String) -> Result<(), bool> {
         if self.chunks.len() >= self.budget.chunks {
             return Err(false);
         }
-        if self.words + words.len() > self.budget.words {
+        if self.words + words > self.budget.words {
             return Err(true);
         }
-        self.words += words.len();
-        self.chunks.push(words.join(" "));
+        self.words += words;
+        self.chunks.push(text());
         Ok(())
     }
 }
 
-/// The paragraphs of `document`: runs of lines that are not blank, each
-/// joined back with newlines.
-fn paragraphs(document: &str) -> Vec<String> {
-    let mut paragraphs = Vec::new();
-    let mut current: Vec<&str> = Vec::new();
-    for line in document.lines() {
-        if line.trim().is_empty() {
-            if !current.is_empty() {
-                paragraphs.push(current.join("\n"));
-                current.clear();
-            }
-        } else {
-            current.push(line);
+/// The paragraphs of `document`: runs of lines that are not blank (as
+/// `str::lines` cuts lines), each a slice of `document` from its first
+/// line's start to its last line's end.
+///
+/// Inside a paragraph a line break stays as written (`\n` or `\r\n`):
+/// both are whitespace, and a chunk is the paragraph's whitespace-separated
+/// words joined by single spaces, so which one it was never shows.
+fn paragraphs(document: &str) -> impl Iterator<Item = &str> {
+    // Most documents are a single line: a single paragraph unless blank.
+    // (`memchr` finds that out faster than cutting lines one by one.)
+    let single = !document.contains('\n');
+    let mut whole = (single && !document.trim().is_empty()).then_some(document);
+    // Each line with the offset it starts at; `lines` gives no offsets.
+    let mut lines = document
+        .split_inclusive('\n')
+        .scan(0, |offset, piece| {
+            let start = *offset;
+            *offset += piece.len();
+            // What `str::lines` strips: the `\n`, then a `\r` before it.
+            let line = piece.strip_suffix('\n').map_or(piece, |line| line.strip_suffix('\r').unwrap_or(line));
+            Some((start, line))
+        })
+        .peekable();
+    let filled = |(_, line): &(usize, &str)| !line.trim().is_empty();
+    std::iter::from_fn(move || {
+        if single {
+            return whole.take();
         }
-    }
-    if !current.is_empty() {
-        paragraphs.push(current.join("\n"));
-    }
-    paragraphs
+        let (start, first) = lines.by_ref().find(filled)?;
+        let mut end = start + first.len();
+        while let Some((at, line)) = lines.next_if(filled) {
+            end = at + line.len();
+        }
+        Some(&document[start..end])
+    })
 }
 
 /// Packs one paragraph's sentences into chunks, appending them to `chunks`
-/// until its budget runs out (see [`Chunked::push`]).
-fn chunk_paragraph(
-    paragraph: &str,
+/// until its budget runs out (see [`Chunked::push`]). `words` and `current`
+/// are scratch space, reused from one paragraph to the next.
+fn chunk_paragraph<'a>(
+    paragraph: &'a str,
     max_words: usize,
     overlap: usize,
     chunks: &mut Chunked,
+    words: &mut Vec<&'a str>,
+    current: &mut Vec<&'a str>,
 ) -> Result<(), bool> {
+    // Most paragraphs fit in one chunk (every demo passage does). Sentences
+    // never split a word, so the words of all the sentences are the
+    // paragraph's words; packing them all into one chunk is then exactly
+    // what the sentence loop below would do, without finding the sentences.
+    // Most are also one line, one space between words: their words joined
+    // by spaces are the paragraph itself, so it is copied as it is.
+    if let Some(count) = single_spaced_words(paragraph).filter(|&count| count <= max_words) {
+        return chunks.push_text(count, || paragraph.to_string());
+    }
+    words.clear();
+    words.extend(split_words(paragraph).take(max_words + 1));
+    if words.len() <= max_words {
+        return chunks.push(words);
+    }
     // Invariant: `current` holds `fresh` new words after at most `overlap`
     // words carried over, so when `fresh == 0` there is room for at least
     // one word (overlap < max_words). Every pass of the loop below either
     // consumes a word or emits a chunk with fresh words and resets `fresh`,
     // so the loop always makes progress.
-    let mut current: Vec<&str> = Vec::new();
+    current.clear();
     let mut fresh = 0;
     for sentence in sentences(paragraph) {
-        let words: Vec<&str> = sentence.split_whitespace().collect();
+        words.clear();
+        words.extend(split_words(sentence));
         let mut rest = words.as_slice();
         while !rest.is_empty() {
             let room = max_words - current.len();
@@ -183,14 +230,60 @@ fn chunk_paragraph(
                 current.extend_from_slice(head);
                 rest = tail;
             }
-            emit(&mut current, overlap, chunks)?;
+            emit(current, overlap, chunks)?;
             fresh = 0;
         }
     }
     if fresh > 0 {
-        chunks.push(&current)?;
+        chunks.push(current)?;
     }
     Ok(())
+}
+
+/// How many words `text` has, if it is ASCII words separated by single
+/// spaces, with no other whitespace: exactly when
+/// `text.split_whitespace().collect::<Vec<_>>().join(" ") == text`.
+fn single_spaced_words(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes[0] == b' ' || bytes[bytes.len() - 1] == b' ' {
+        return None;
+    }
+    let (mut spaces, mut after_space) = (0, false);
+    for &byte in bytes {
+        // Non-ASCII may be whitespace too (U+00A0, U+3000…): not this path.
+        if !byte.is_ascii() || matches!(byte, b'\t'..=b'\r') || (after_space && byte == b' ') {
+            return None;
+        }
+        after_space = byte == b' ';
+        spaces += usize::from(after_space);
+    }
+    Some(spaces + 1)
+}
+
+/// `text.split_whitespace()`, byte by byte when `text` is ASCII (nearly
+/// always): the same words, without decoding characters.
+fn split_words(text: &str) -> impl Iterator<Item = &str> {
+    // `char::is_whitespace` on ASCII: tab, line feed, vertical tab, form
+    // feed, carriage return and space (`u8::is_ascii_whitespace` leaves out
+    // the vertical tab).
+    let space = |byte: u8| matches!(byte, b'\t'..=b'\r' | b' ');
+    let ascii = text.is_ascii();
+    let bytes = text.as_bytes();
+    let mut end = 0;
+    let mut unicode = text.split_whitespace();
+    std::iter::from_fn(move || {
+        if !ascii {
+            return unicode.next();
+        }
+        while end < bytes.len() && space(bytes[end]) {
+            end += 1;
+        }
+        let start = end;
+        while end < bytes.len() && !space(bytes[end]) {
+            end += 1;
+        }
+        (start < end).then(|| &text[start..end])
+    })
 }
 
 /// Pushes `current` as a chunk and keeps its last `overlap` words to start

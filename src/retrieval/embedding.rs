@@ -7,6 +7,8 @@
 //! (FNV-1a is fixed; std's `RandomState` is seeded per process and is never
 //! used here). Bigrams let "vector store" and "store vector" differ.
 
+use super::sparse_vector::SparseVector;
+
 /// Components in a hashed embedding.
 pub const DIMENSION: usize = 256;
 
@@ -16,18 +18,11 @@ const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 /// FNV-1a, 64-bit, continued from `hash` over `bytes`: a fixed,
 /// platform-independent hash that can be fed in pieces.
 fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(hash, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(hash, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME))
 }
 
-/// The hash of a feature: a term, or two adjacent terms joined by a space
-/// (terms never contain whitespace, so the two kinds never coincide).
-fn feature_hash(first: &str, second: Option<&str>) -> u64 {
-    let hash = fnv1a(FNV_OFFSET, first.as_bytes());
-    match second {
-        Some(second) => fnv1a(fnv1a(hash, b" "), second.as_bytes()),
-        None => hash,
-    }
-}
+/// FNV-1a's 64-bit prime.
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
 /// MurmurHash3's 64-bit finaliser: FNV mixes its last bytes poorly into
 /// the low bits used for the index; this spreads every bit over all of them.
@@ -71,26 +66,110 @@ pub fn hashed_embedding(terms: &[String]) -> Vec<f32> {
 }
 
 /// [`hashed_embedding`] as an array on the stack: the index keeps only its
-/// non-zero components (see [`SparseVector`](super::sparse_vector::SparseVector)),
-/// so the dense vector need never reach the heap.
+/// non-zero components (see [`SparseVector`]), so the dense vector need
+/// never reach the heap.
 pub fn hashed_components(terms: &[String]) -> [f32; DIMENSION] {
-    let unigrams = terms.iter().map(|term| feature_hash(term, None));
-    let bigrams = terms.windows(2).map(|pair| feature_hash(&pair[0], Some(&pair[1])));
-    let mut hashes: Vec<u64> = unigrams.chain(bigrams).collect();
-    // Sorting groups equal features for counting and fixes the order the
-    // floating-point sums happen in.
-    hashes.sort_unstable();
-    let mut vector = [0.0_f64; DIMENSION];
-    for run in hashes.chunk_by(|a, b| a == b) {
-        let (index, sign) = bucket(run[0]);
-        vector[index] += sign * (1.0 + (run.len() as f64).ln());
+    let (mut features, mut sums) = (Vec::new(), Vec::new());
+    let mut hashing = Features::new(&mut features);
+    for term in terms {
+        hashing.push(term);
     }
-    let norm = vector.iter().map(|x| x * x).sum::<f64>().sqrt();
-    if norm == 0.0 {
-        // No features, or collisions cancelled exactly: no direction to keep.
-        return [0.0; DIMENSION];
+    hashing.sums(&mut sums);
+    let mut dense = [0.0; DIMENSION];
+    for (index, x) in unit(&sums) {
+        dense[index] = x;
     }
-    vector.map(|x| (x / norm) as f32)
+    dense
+}
+
+/// The features of a term sequence, fed one term at a time, so Phase 1
+/// can hash each term as the tokenizer yields it. It fills a buffer the
+/// caller owns, so Phase 1 can reuse one from chunk to chunk.
+#[derive(Debug)]
+pub(crate) struct Features<'a> {
+    /// Every feature as its bucket (high 64 bits) and its hash (low 64
+    /// bits): one integer, so sorting compares one integer.
+    features: &'a mut Vec<u128>,
+    /// The previous term's hash: the start of the next pair's.
+    previous: Option<u64>,
+}
+
+impl<'a> Features<'a> {
+    /// No features yet, kept in `buffer` (cleared).
+    pub(crate) fn new(buffer: &'a mut Vec<u128>) -> Features<'a> {
+        buffer.clear();
+        Features { features: buffer, previous: None }
+    }
+
+    /// Adds `term` and its pair with the term before it. A pair's hash is
+    /// FNV-1a of "first second", and FNV-1a can be fed in pieces, so it
+    /// continues from the first term's own hash rather than hash it again.
+    pub(crate) fn push(&mut self, term: &str) {
+        // Both hashes in one pass over the term's bytes (for the first term
+        // the pair's is computed from 0 and dropped).
+        let start = (FNV_OFFSET, fnv1a(self.previous.unwrap_or(0), b" "));
+        let step = |hash: u64, byte: u8| (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+        let (unigram, bigram) =
+            term.bytes().fold(start, |(unigram, bigram), byte| (step(unigram, byte), step(bigram, byte)));
+        if self.previous.is_some() {
+            self.add(bigram);
+        }
+        self.add(unigram);
+        self.previous = Some(unigram);
+    }
+
+    fn add(&mut self, hash: u64) {
+        self.features.push((bucket(hash).0 as u128) << 64 | u128::from(hash));
+    }
+
+    /// The embedding as [`hashed_embedding`] defines it, kept sparse;
+    /// `sums` is scratch space.
+    pub(crate) fn sparse(self, sums: &mut Vec<(usize, f64)>) -> SparseVector {
+        self.sums(sums);
+        SparseVector::from_ascending(unit(sums).filter(|&(_, x)| x != 0.0))
+    }
+
+    /// Puts in `sums` (cleared) the buckets the features fall in, each with
+    /// its weighted sum, in ascending bucket order; every other bucket is
+    /// exactly `+0.0`.
+    ///
+    /// The definition adds every distinct feature to its bucket in
+    /// ascending hash order (which fixes the floating-point result), into a
+    /// full-width array. A chunk's features touch a few dozen of the
+    /// [`DIMENSION`] buckets, so here one sort by (bucket, hash) does it:
+    /// equal features end up side by side to be counted, and each bucket's
+    /// features come in ascending hash order, so each bucket adds the same
+    /// numbers in the same order, from the same `+0.0`, as the array would.
+    fn sums(self, sums: &mut Vec<(usize, f64)>) {
+        self.features.sort_unstable();
+        sums.clear();
+        for run in self.features.chunk_by(|a, b| a == b) {
+            let (index, hash) = ((run[0] >> 64) as usize, run[0] as u64);
+            let sign = bucket(hash).1;
+            // ln(1) is exactly 0, so a feature seen once (most are) weighs
+            // exactly 1.0 without calling ln.
+            let weight = if run.len() == 1 { 1.0 } else { 1.0 + (run.len() as f64).ln() };
+            match sums.last_mut() {
+                Some((last, sum)) if *last == index => *sum += sign * weight,
+                // `+0.0 + x` is `x` for the non-zero `x` here: no need to add it.
+                _ => sums.push((index, sign * weight)),
+            }
+        }
+    }
+}
+
+/// The bucket sums divided by the vector's length, as `f32`; nothing when
+/// the length is 0 (no features, or collisions cancelled exactly: no
+/// direction to keep).
+///
+/// The length adds the squares of the touched buckets only, in index order:
+/// the others are `+0.0`, and adding `+0.0` to a sum of squares (never
+/// `-0.0`) leaves it unchanged, so this is the sum over all [`DIMENSION`]
+/// buckets to the bit.
+fn unit(sums: &[(usize, f64)]) -> impl Iterator<Item = (usize, f32)> + '_ {
+    let norm = sums.iter().fold(0.0, |total, &(_, x)| total + x * x).sqrt();
+    let sums = if norm == 0.0 { &[][..] } else { sums };
+    sums.iter().map(move |&(index, x)| (index, (x / norm) as f32))
 }
 
 /// Cosine similarity of `a` and `b`, computed in `f64`, in `[-1, 1]`.

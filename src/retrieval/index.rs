@@ -43,7 +43,10 @@
 //! components ([`SparseVector`]): about 400 bytes a demo chunk (measured
 //! natively), where term strings and a dense vector took 1.5 KB.
 
-use super::embedding::{cosine, hashed_components, hashed_embedding};
+use std::cell::OnceCell;
+
+use super::embedding::{cosine, hashed_embedding};
+use super::lexer::lex;
 use super::sparse_vector::{norm_squared, SparseVector};
 use super::term_counts::TermCounts;
 use super::tokenizer::terms;
@@ -62,12 +65,27 @@ pub const B: f64 = 0.75;
 /// 0.7 puts 25 of the 31 answers first.
 pub const BM25_WEIGHT: f64 = 0.7;
 
-/// What Phase 1 computes for one chunk: its term counts, length and vector.
-#[derive(Debug, Clone, PartialEq)]
+/// What Phase 1 computes for one chunk: its terms and its vector.
+#[derive(Debug, Clone)]
 pub struct ChunkFeatures {
-    counts: TermCounts,
-    length: usize,
+    /// The chunk's [`terms`], in order, back to back in one string: one
+    /// allocation, where a `Vec<String>` takes one per term.
+    terms: String,
+    /// Where each term ends in `terms`.
+    ends: Vec<usize>,
     vector: ChunkVector,
+    /// The terms counted, built the first time [`counts`](ChunkFeatures::counts)
+    /// is called. Publishing reads the terms as they are and never needs
+    /// them sorted and counted, which costs about as much as finding them.
+    counts: OnceCell<TermCounts>,
+}
+
+impl PartialEq for ChunkFeatures {
+    /// Equal term counts, length and vector (the order of the terms aside,
+    /// as when the features held only their counts).
+    fn eq(&self, other: &ChunkFeatures) -> bool {
+        self.length() == other.length() && self.vector == other.vector && self.counts() == other.counts()
+    }
 }
 
 /// A chunk's embedding, as the index keeps it.
@@ -102,12 +120,8 @@ impl ChunkFeatures {
     /// assert_eq!(features.count("barrier"), 2);
     /// ```
     pub fn lexical(text: &str) -> ChunkFeatures {
-        let terms = terms(text);
-        ChunkFeatures {
-            counts: TermCounts::new(&terms),
-            length: terms.len(),
-            vector: ChunkVector::Hashed(SparseVector::from_dense(&hashed_components(&terms))),
-        }
+        let (terms, ends, vector) = lex(text);
+        ChunkFeatures { terms, ends, vector: ChunkVector::Hashed(vector), counts: OnceCell::new() }
     }
 
     /// The same features with `vector` in place of the hashed embedding: the
@@ -127,17 +141,23 @@ impl ChunkFeatures {
 
     /// The chunk's length in terms (stop words excluded), BM25's `dl`.
     pub fn length(&self) -> usize {
-        self.length
+        self.ends.len()
     }
 
     /// How often `term` occurs in the chunk.
     pub fn count(&self, term: &str) -> u32 {
-        self.counts.count(term)
+        self.counts().count(term)
     }
 
     /// The chunk's distinct terms and their counts.
     pub fn counts(&self) -> &TermCounts {
-        &self.counts
+        self.counts.get_or_init(|| TermCounts::from_concatenated(&self.terms, &self.ends))
+    }
+
+    /// The chunk's terms, in order.
+    fn terms(&self) -> impl Iterator<Item = &str> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(start, &end)| &self.terms[start..end])
     }
 }
 
@@ -263,12 +283,14 @@ impl CorpusIndex {
     ///
     /// If `chunk` is not below the count given to [`CorpusIndex::new`].
     pub fn publish(&mut self, chunk: usize, features: ChunkFeatures) {
-        let mut terms = Vec::with_capacity(features.length);
-        for (term, count) in features.counts.iter() {
-            let id = self.vocabulary.add_document(term);
-            terms.extend(std::iter::repeat_n(id, count as usize));
-        }
+        // Every occurrence numbered, then sorted: a run of one id is a
+        // distinct term, which counts one more chunk containing it.
+        let mut terms = Vec::with_capacity(features.length());
+        terms.extend(features.terms().map(|term| self.vocabulary.number(term)));
         terms.sort_unstable();
+        for run in terms.chunk_by(|a, b| a == b) {
+            self.vocabulary.count_document(run[0]);
+        }
         self.total_length += terms.len() as u64;
         let indexed = Indexed { terms: terms.into_boxed_slice(), vector: features.vector };
         match self.chunks[chunk].replace(indexed) {

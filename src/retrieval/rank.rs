@@ -1,5 +1,7 @@
 //! Phase 3's ranking: which chunks are the top k.
 
+use std::cmp::Ordering;
+
 /// The indices of the `k` highest `scores`, best first.
 ///
 /// Ties go to the lower index, and NaN (which the scorer never produces)
@@ -12,10 +14,21 @@
 /// ```
 pub fn top_k(scores: &[f64], k: usize) -> Vec<usize> {
     let key = |score: f64| if score.is_nan() { f64::NEG_INFINITY } else { score };
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| key(scores[b]).total_cmp(&key(scores[a])).then(a.cmp(&b)));
-    order.truncate(k);
-    order
+    // Best first: the higher key, then the lower index.
+    let order = |a: usize, b: usize| key(scores[b]).total_cmp(&key(scores[a])).then(a.cmp(&b));
+    // One pass keeping the best k so far, sorted, instead of sorting all the
+    // scores (100,000 of them in a big run) to keep 3. The order is total,
+    // so the result is the same k in the same order a full sort would give.
+    let mut best: Vec<usize> = Vec::with_capacity(k.min(scores.len()) + 1);
+    for chunk in 0..scores.len() {
+        if best.len() == k && best.last().is_none_or(|&worst| order(chunk, worst) != Ordering::Less) {
+            continue;
+        }
+        let at = best.partition_point(|&kept| order(kept, chunk) == Ordering::Less);
+        best.insert(at, chunk);
+        best.truncate(k);
+    }
+    best
 }
 
 /// [`top_k`], each `key` once: a chunk whose key (its text) equals a

@@ -42,13 +42,28 @@ pub struct SparseVector {
 impl SparseVector {
     /// The non-zero components of `dense` (`+0.0` and `-0.0` are both left out).
     pub fn from_dense(dense: &[f32; DIMENSION]) -> SparseVector {
+        // Gathered first, so the values below are allocated at their exact size.
+        let nonzero: Vec<(usize, f32)> =
+            dense.iter().copied().enumerate().filter(|&(_, x)| x != 0.0).collect();
+        SparseVector::from_ascending(nonzero.into_iter())
+    }
+
+    /// The vector whose non-zero components are `components`, given as
+    /// `(index, value)` in ascending index order, each value non-zero and
+    /// each index below [`DIMENSION`].
+    pub(crate) fn from_ascending(components: impl Iterator<Item = (usize, f32)>) -> SparseVector {
         let mut occupied = [0; DIMENSION.div_ceil(WORD_BITS)];
-        let mut values = Vec::with_capacity(dense.iter().filter(|&&x| x != 0.0).count());
-        for (index, &x) in dense.iter().enumerate() {
-            if x != 0.0 {
-                occupied[index / WORD_BITS] |= 1 << (index % WORD_BITS);
-                values.push(x);
-            }
+        // Room for as many values as `components` may yield, so the boxed
+        // slice below takes the vector's allocation as it is (unless fewer
+        // came: a bucket whose sum cancelled to zero, which is rare).
+        let (low, high) = components.size_hint();
+        let mut values = Vec::with_capacity(high.unwrap_or(low));
+        let mut lowest = 0;
+        for (index, x) in components {
+            debug_assert!(index >= lowest && x != 0.0, "components must ascend and be non-zero");
+            lowest = index + 1;
+            occupied[index / WORD_BITS] |= 1 << (index % WORD_BITS);
+            values.push(x);
         }
         SparseVector { occupied, values: values.into_boxed_slice() }
     }

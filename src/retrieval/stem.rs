@@ -27,23 +27,45 @@ use std::borrow::Cow;
 /// assert_eq!(singular("process"), "process");
 /// ```
 pub fn singular(term: &str) -> Cow<'_, str> {
-    if term.chars().count() <= 3 {
-        return Cow::Borrowed(term);
+    match fold(term) {
+        Fold { keep, add_y: false } => Cow::Borrowed(&term[..keep]),
+        Fold { keep, add_y: true } => Cow::Owned(format!("{}y", &term[..keep])),
+    }
+}
+
+/// How [`singular`] changes a term: keep its first `keep` bytes, then
+/// append `y` if `add_y`. Said as an edit, not a new string, so the
+/// tokenizer can fold a word in the buffer it lowercased it into, without
+/// allocating (see [`push_terms`](super::tokenizer::push_terms)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fold {
+    pub keep: usize,
+    pub add_y: bool,
+}
+
+/// The edit that makes `term` singular; the rules are on [`singular`].
+pub(crate) fn fold(term: &str) -> Fold {
+    let unchanged = Fold { keep: term.len(), add_y: false };
+    // Every rule needs a final `s`, which most terms lack: that settles them
+    // before counting characters. Three characters or fewer: `nth(3)` stops
+    // after four characters, where `chars().count()` would walk them all.
+    if !term.ends_with('s') || term.chars().nth(3).is_none() {
+        return unchanged;
     }
     if let Some(stem) = term.strip_suffix("ies") {
         if !stem.ends_with(['e', 'a']) {
-            return Cow::Owned(format!("{stem}y"));
+            return Fold { keep: stem.len(), add_y: true };
         }
-        return Cow::Borrowed(term);
+        return unchanged;
     }
     if let Some(stem) = term.strip_suffix("es") {
         if !stem.ends_with(['a', 'e', 'o']) {
-            return Cow::Borrowed(&term[..term.len() - 1]);
+            return Fold { keep: term.len() - 1, add_y: false };
         }
-        return Cow::Borrowed(term);
+        return unchanged;
     }
     match term.strip_suffix('s') {
-        Some(stem) if !stem.ends_with(['u', 's']) => Cow::Borrowed(stem),
-        _ => Cow::Borrowed(term),
+        Some(stem) if !stem.ends_with(['u', 's']) => Fold { keep: stem.len(), add_y: false },
+        _ => unchanged,
     }
 }

@@ -3,73 +3,9 @@
 //! Chunks and queries go through the same functions, so a query term and a
 //! chunk term match exactly when a reader would say they are the same word.
 
-use super::stem::singular;
+pub use super::stop_words::{is_stop_word, STOP_WORDS};
 
-/// English stop words: too common to say anything about what a text is about.
-///
-/// Sorted (byte order) so [`is_stop_word`] can binary-search. It includes the
-/// fragments that [`tokens`] leaves of contractions: "it's", "don't", "we'll"…
-#[rustfmt::skip] // a word list reads best packed; one word per line would be 140 lines
-pub const STOP_WORDS: &[&str] = &[
-    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as",
-    "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could",
-    "d", "did", "do", "does", "doing", "don", "down", "during", "each", "few", "for", "from", "further",
-    "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how",
-    "i", "if", "in", "into", "is", "it", "its", "itself", "just", "ll", "m", "me", "might", "more", "most",
-    "must", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other",
-    "our", "ours", "ourselves", "out", "over", "own", "re", "s", "same", "shall", "she", "should", "so",
-    "some", "such", "t", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there",
-    "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "ve", "very", "was",
-    "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would",
-    "you", "your", "yours", "yourself", "yourselves",
-];
-
-/// Longest a key holds, in bytes; no stop word is longer.
-const KEY_BYTES: usize = 16;
-
-/// `word`'s first [`KEY_BYTES`] bytes as a big-endian integer, zero-padded:
-/// keys order as the words do, so one integer comparison stands in for a
-/// string comparison.
-const fn key(word: &[u8]) -> u128 {
-    let mut key = 0;
-    let mut i = 0;
-    while i < KEY_BYTES {
-        key <<= 8;
-        if i < word.len() {
-            key |= word[i] as u128;
-        }
-        i += 1;
-    }
-    key
-}
-
-/// [`STOP_WORDS`] as keys, computed at compile time (sorted, as they are).
-const STOP_KEYS: [u128; STOP_WORDS.len()] = {
-    let mut keys = [0; STOP_WORDS.len()];
-    let mut i = 0;
-    while i < keys.len() {
-        assert!(STOP_WORDS[i].len() <= KEY_BYTES);
-        keys[i] = key(STOP_WORDS[i].as_bytes());
-        i += 1;
-    }
-    keys
-};
-
-/// Whether `word` (already lowercase) is in [`STOP_WORDS`].
-///
-/// ```
-/// use rag_phase_sync::retrieval::tokenizer::is_stop_word;
-/// assert!(is_stop_word("the"));
-/// assert!(!is_stop_word("barrier"));
-/// ```
-pub fn is_stop_word(word: &str) -> bool {
-    // Called for every word of every chunk: a string binary search was a
-    // large part of Phase 1's cost; integer keys make it about three times
-    // cheaper (measured). The final comparison settles the one ambiguity of
-    // zero padding: "a" and "a\0" share a key.
-    word.len() <= KEY_BYTES
-        && matches!(STOP_KEYS.binary_search(&key(word.as_bytes())), Ok(i) if STOP_WORDS[i] == word)
-}
+use super::stem::{fold, Fold};
 
 /// Every word of `text`, lowercase, in order.
 ///
@@ -84,18 +20,15 @@ pub fn is_stop_word(word: &str) -> bool {
 /// assert_eq!(tokens("BM25, k1=1.2"), ["bm25", "k1", "1", "2"]);
 /// ```
 pub fn tokens(text: &str) -> Vec<String> {
-    words(text)
-        .map(|word| {
-            let mut token = String::with_capacity(word.len());
-            push_lowercase(word, &mut token);
-            token
-        })
-        .collect()
+    let (mut arena, mut tokens) = (String::new(), Vec::new());
+    for_each_token(text, &mut arena, |arena, start| tokens.push(arena[start..].to_string()));
+    tokens
 }
 
 /// The words of `text` that carry meaning, as BM25 and the answer match
 /// them: [`tokens`] without [`STOP_WORDS`], plurals folded to the singular
-/// ([`singular`]), so "embeddings" in a question finds "embedding".
+/// ([`singular`](super::stem::singular)), so "embeddings" in a question
+/// finds "embedding".
 ///
 /// ```
 /// use rag_phase_sync::retrieval::tokenizer::terms;
@@ -103,38 +36,81 @@ pub fn tokens(text: &str) -> Vec<String> {
 /// assert_eq!(terms("Do vector databases store embeddings?"), ["vector", "database", "store", "embedding"]);
 /// ```
 pub fn terms(text: &str) -> Vec<String> {
-    // Lowercase into one reused buffer and allocate only the words kept:
-    // stop words are about half of English text.
-    let mut buffer = String::new();
-    let mut terms = Vec::new();
-    for word in words(text) {
-        buffer.clear();
-        push_lowercase(word, &mut buffer);
-        if is_stop_word(&buffer) {
-            continue;
-        }
-        // Checked again after folding: "others" is a stop word's plural.
-        let term = singular(&buffer);
-        if !is_stop_word(&term) {
-            terms.push(term.into_owned());
-        }
-    }
+    let (mut arena, mut terms) = (String::new(), Vec::new());
+    push_terms(text, &mut arena, |term| terms.push(term.to_string()));
     terms
 }
 
-/// The maximal runs of alphanumeric characters in `text`, as written.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty())
+/// Appends [`terms`]`(text)` to `arena`, back to back, calling `kept` with
+/// each as it is appended: Phase 1 keeps all of a chunk's terms in one
+/// string, hashing each as it comes, with no allocation per term. Each word
+/// is lowercased and folded where it will stay, and cut off again if it
+/// turns out to be a stop word.
+pub(crate) fn push_terms(text: &str, arena: &mut String, mut kept: impl FnMut(&str)) {
+    for_each_token(text, arena, |arena, start| {
+        if is_stop_word(&arena[start..]) {
+            arena.truncate(start);
+            return;
+        }
+        let Fold { keep, add_y } = fold(&arena[start..]);
+        let folded = start + keep < arena.len() || add_y;
+        arena.truncate(start + keep);
+        if add_y {
+            arena.push('y');
+        }
+        // Checked again if folding changed it: "others" is a stop word's plural.
+        if folded && is_stop_word(&arena[start..]) {
+            arena.truncate(start);
+            return;
+        }
+        kept(&arena[start..]);
+    });
 }
 
-/// Appends `word` lowercased (`char::to_lowercase`) to `out`.
-fn push_lowercase(word: &str, out: &mut String) {
-    if word.is_ascii() {
-        // The same result as the general path, without per-char work.
-        let start = out.len();
-        out.push_str(word);
-        out[start..].make_ascii_lowercase();
-    } else {
-        out.extend(word.chars().flat_map(char::to_lowercase));
+/// Appends each of [`tokens`]`(text)` to `arena`, calling `visit` with the
+/// arena and where the token starts in it; the next token is appended after
+/// whatever `visit` leaves there.
+fn for_each_token(text: &str, arena: &mut String, mut visit: impl FnMut(&mut String, usize)) {
+    if !text.is_ascii() {
+        for word in text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()) {
+            let start = arena.len();
+            arena.extend(word.chars().flat_map(char::to_lowercase));
+            visit(arena, start);
+        }
+        return;
+    }
+    // ASCII text, nearly all of it: the same words, found byte by byte
+    // rather than decoded char by char, and lowercased as they are copied,
+    // one table lookup a byte (see `ASCII_WORD`).
+    let mut start = arena.len();
+    for &byte in text.as_bytes() {
+        match ASCII_WORD[usize::from(byte)] {
+            // A separator ends the word being copied, if there is one.
+            0 if arena.len() > start => {
+                visit(arena, start);
+                start = arena.len();
+            }
+            0 => {}
+            lower => arena.push(char::from(lower)),
+        }
+    }
+    if arena.len() > start {
+        visit(arena, start);
     }
 }
+
+/// For each ASCII byte: its lowercase if it is part of a word, else 0.
+/// For an ASCII character, `char::is_alphanumeric` is
+/// `u8::is_ascii_alphanumeric` and `char::to_lowercase` is
+/// `u8::to_ascii_lowercase`, so this is [`tokens`]' rule for ASCII text.
+const ASCII_WORD: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        if (byte as u8).is_ascii_alphanumeric() {
+            table[byte] = (byte as u8).to_ascii_lowercase();
+        }
+        byte += 1;
+    }
+    table
+};
