@@ -13,9 +13,7 @@ use std::cmp::Ordering;
 /// assert_eq!(top_k(&[0.2], 3), [0]);
 /// ```
 pub fn top_k(scores: &[f64], k: usize) -> Vec<usize> {
-    let key = |score: f64| if score.is_nan() { f64::NEG_INFINITY } else { score };
-    // Best first: the higher key, then the lower index.
-    let order = |a: usize, b: usize| key(scores[b]).total_cmp(&key(scores[a])).then(a.cmp(&b));
+    let order = best_first(scores);
     // One pass keeping the best k so far, sorted, instead of sorting all the
     // scores (100,000 of them in a big run) to keep 3. The order is total,
     // so the result is the same k in the same order a full sort would give.
@@ -29,6 +27,12 @@ pub fn top_k(scores: &[f64], k: usize) -> Vec<usize> {
         best.truncate(k);
     }
     best
+}
+
+/// The ranking order: the higher score first, then the lower index; NaN last.
+fn best_first(scores: &[f64]) -> impl Fn(usize, usize) -> Ordering + '_ {
+    let key = |score: f64| if score.is_nan() { f64::NEG_INFINITY } else { score };
+    move |a: usize, b: usize| key(scores[b]).total_cmp(&key(scores[a])).then(a.cmp(&b))
 }
 
 /// [`top_k`], each `key` once: a chunk whose key (its text) equals a
@@ -48,8 +52,14 @@ pub fn top_k_distinct<K: PartialEq>(
 ) -> (Vec<usize>, usize) {
     let mut picks: Vec<usize> = Vec::with_capacity(k);
     let mut duplicates = 0;
-    for chunk in top_k(scores, scores.len()) {
-        if picks.len() == k || scores[chunk].is_nan() {
+    // How deep the duplicates go is unknown (a repeated corpus repeats the
+    // best text thousands of times), so this sorts every score: O(n log n),
+    // where top_k's one pass would be O(n * depth).
+    let order = best_first(scores);
+    let mut ranked: Vec<usize> = (0..scores.len()).filter(|&chunk| !scores[chunk].is_nan()).collect();
+    ranked.sort_unstable_by(|&a, &b| order(a, b));
+    for chunk in ranked {
+        if picks.len() == k {
             break;
         }
         if picks.iter().any(|&pick| key(pick) == key(chunk)) {
