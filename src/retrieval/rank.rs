@@ -50,6 +50,12 @@ pub fn top_k_distinct<K: PartialEq>(
     k: usize,
     key: impl Fn(usize) -> K,
 ) -> (Vec<usize>, usize) {
+    // Usually the top k are distinct already: one pass finds them.
+    let quick: Vec<usize> = top_k(scores, k).into_iter().filter(|&chunk| !scores[chunk].is_nan()).collect();
+    let distinct = quick.iter().enumerate().all(|(i, &a)| quick[..i].iter().all(|&b| key(a) != key(b)));
+    if distinct {
+        return (quick, 0);
+    }
     let mut picks: Vec<usize> = Vec::with_capacity(k);
     let mut duplicates = 0;
     // How deep the duplicates go is unknown (a repeated corpus repeats the
