@@ -29,7 +29,7 @@ use crate::retrieval::answer::{extractive_answer, Cited};
 use crate::retrieval::index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
 use crate::retrieval::rank::top_k_distinct;
 use crate::rng::{random_seed, Rng};
-use crate::runtime::{sleep_ms, timeout, Stopwatch};
+use crate::runtime::{sleep_ms, timeout, yield_now, Stopwatch};
 
 /// How many chunks Phase 3 answers from.
 pub const TOP_K: usize = 3;
@@ -452,6 +452,9 @@ pub async fn rag_pipeline_until(
 /// Embeds the query (with a model), runs every chunk as one group, then
 /// Phase 3. Everything a run does between `run-start` and `run-end`.
 async fn answer(run: &mut Run<'_>) -> Result<Answered, PipelineError> {
+    // Cutting the documents was this turn's work (up to 100,000 chunks):
+    // the chunks start in the next one, so no task does both.
+    yield_now().await;
     let config = run.config;
     if let Some(embedder) = run.embedder {
         let vector = timeout(config.phase_timeout_ms, embedder.embed(&config.query))
