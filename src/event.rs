@@ -5,7 +5,7 @@
 //! the line the seed's Python solution prints for it, so the native `verify`
 //! example and the page's log print the same text.
 
-use std::fmt::Write as _;
+use std::fmt;
 
 use crate::config::{BarrierKind, ChunkErrorPolicy};
 use crate::retrieval::index::ScoreParts;
@@ -43,7 +43,17 @@ impl Phase {
 
 /// The id the seed gives chunk `index`: `chunk-0`, `chunk-1`, …
 pub fn chunk_id(index: usize) -> String {
-    format!("chunk-{index}")
+    ChunkId(index).to_string()
+}
+
+/// [`chunk_id`] as `Display`, written without a `String` of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkId(pub usize);
+
+impl fmt::Display for ChunkId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "chunk-{}", self.0)
+    }
 }
 
 /// A chunk with its score, as ranked in Phase 3.
@@ -199,43 +209,54 @@ impl Event {
     /// assert_eq!(event.log_line().unwrap(), "Phase 2 complete: chunk-2 score=0.73");
     /// ```
     pub fn log_line(&self) -> Option<String> {
-        let line = match &self.kind {
+        let mut line = String::new();
+        self.write_log_line(&mut line).then_some(line)
+    }
+
+    /// Writes [`log_line`](Event::log_line) to `out` without allocating;
+    /// false (and nothing written) if this event prints no line.
+    pub fn write_log_line(&self, out: &mut impl fmt::Write) -> bool {
+        let _ = match &self.kind {
             EventKind::PhaseComplete { chunk, phase, score, .. } => {
-                let mut line = format!("Phase {} complete: {}", phase.number(), chunk_id(*chunk));
-                if let Some(parts) = score {
-                    let _ = write!(line, " score={:.2}", parts.score);
+                let _ = write!(out, "Phase {} complete: {}", phase.number(), ChunkId(*chunk));
+                match score {
+                    Some(parts) => write!(out, " score={:.2}", parts.score),
+                    None => Ok(()),
                 }
-                line
             }
             EventKind::TopChunks { top, .. } => {
-                let ids: Vec<String> = top.iter().map(|s| format!("'{}'", chunk_id(s.chunk))).collect();
-                format!("Top {} chunks: [{}]", top.len(), ids.join(", "))
+                let _ = write!(out, "Top {} chunks: [", top.len());
+                for (index, scored) in top.iter().enumerate() {
+                    let _ = write!(out, "{}'{}'", if index > 0 { ", " } else { "" }, ChunkId(scored.chunk));
+                }
+                out.write_str("]")
             }
-            EventKind::AnswerStart { from } => format!("Generating answer from top {from} chunks..."),
-            EventKind::Answer { text } => format!("Final answer: {text}"),
+            EventKind::AnswerStart { from } => write!(out, "Generating answer from top {from} chunks..."),
+            EventKind::Answer { text } => write!(out, "Final answer: {text}"),
             EventKind::ChunkFailed { chunk, phase, message, .. } => {
-                format!("Phase {} failed: {} ({message})", phase.number(), chunk_id(*chunk))
+                write!(out, "Phase {} failed: {} ({message})", phase.number(), ChunkId(*chunk))
             }
-            EventKind::ChunkDropped { chunk, phase, message, parties, .. } => format!(
+            EventKind::ChunkDropped { chunk, phase, message, parties, .. } => write!(
+                out,
                 "Phase {} failed: {} ({message}); it drops out, the barrier now waits for {parties}",
                 phase.number(),
-                chunk_id(*chunk)
+                ChunkId(*chunk)
             ),
             EventKind::ChunkCancelled { chunk, started: false, .. } => {
-                format!("Cancelled: {} before it started", chunk_id(*chunk))
+                write!(out, "Cancelled: {} before it started", ChunkId(*chunk))
             }
             EventKind::ChunkCancelled { chunk, phase, waiting, .. } => {
                 let place = if *waiting { "at the barrier after" } else { "during" };
-                format!("Cancelled: {} {place} Phase {}", chunk_id(*chunk), phase.number())
+                write!(out, "Cancelled: {} {place} Phase {}", ChunkId(*chunk), phase.number())
             }
-            EventKind::BarrierBroken { reason, .. } => format!("Barrier broken: {reason}"),
+            EventKind::BarrierBroken { reason, .. } => write!(out, "Barrier broken: {reason}"),
             EventKind::RunEnd { aborted: true, .. } => {
-                "Pipeline stopped: every chunk was cancelled".to_string()
+                out.write_str("Pipeline stopped: every chunk was cancelled")
             }
-            EventKind::RunEnd { error: Some(error), .. } => format!("Pipeline failed: {error}"),
-            _ => return None,
+            EventKind::RunEnd { error: Some(error), .. } => write!(out, "Pipeline failed: {error}"),
+            _ => return false,
         };
-        Some(line)
+        true
     }
 }
 

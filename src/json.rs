@@ -8,8 +8,13 @@
 
 use std::fmt::Write as _;
 
-use crate::event::{chunk_id, Event, EventKind, Scored, WithoutBarrier};
+use crate::event::{chunk_id, ChunkId, Event, EventKind, Scored, WithoutBarrier};
 use crate::pipeline::Outcome;
+
+thread_local! {
+    /// Reused for each event's log line: 600,000 events need no 600,000 strings.
+    static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
 
 impl Event {
     /// Appends this event as one JSON object: `{"type":…,"run":…,"t":…,…}`.
@@ -28,13 +33,19 @@ impl Event {
         let mut object = Object::open(out);
         object.string("type", self.kind.name());
         object.number("run", f64::from(self.run));
-        object.number("t", self.t_ms);
-        if let Some(line) = self.log_line() {
-            object.string("line", &line);
-        }
+        // Microseconds are plenty, and a rounded number prints shorter.
+        object.number("t", (self.t_ms * 1000.0).round() / 1000.0);
+        LINE.with_borrow_mut(|line| {
+            line.clear();
+            if self.write_log_line(line) {
+                object.string("line", line);
+            }
+        });
         if let Some(chunk) = self.kind.chunk() {
             object.number("chunk", chunk as f64);
-            object.string("id", &chunk_id(chunk));
+            object.key("id");
+            // A chunk id needs no escaping.
+            let _ = write!(object.out, "\"{}\"", ChunkId(chunk));
         }
         match &self.kind {
             EventKind::RunStart { chunks, seed, query, barrier, policy } => {

@@ -56,7 +56,7 @@ pub use config::{
     MAX_FAULTS,
 };
 pub use embedder::{check_vector, Embedder};
-pub use event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
+pub use event::{chunk_id, ChunkId, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
 pub use fault::{Fault, FaultKind};
 pub use group::run_group;
 pub use pipeline::{
