@@ -25,28 +25,30 @@ use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use crate::runtime::{yield_now, Stopwatch};
+use crate::runtime::{yield_now, LapClock};
 
 /// Work in one turn of the event loop, at most (plus one chunk's phase).
 pub const SLICE_MS: f64 = 8.0;
 
 /// Ends a turn of the event loop once its work passes [`SLICE_MS`].
 pub(crate) struct Pacer {
-    clock: Stopwatch,
+    /// The run's clock: the pacer reads it at every phase, and the run
+    /// stamps events with those readings.
+    pub(crate) clock: LapClock,
     turn_start: Cell<f64>,
     /// Who may go on while the budget is spent: one at a time, in order.
     turns: TurnQueue,
 }
 
 impl Pacer {
-    /// A pacer reading `clock`.
-    pub(crate) fn new(clock: Stopwatch) -> Pacer {
-        Pacer { clock, turn_start: Cell::new(0.0), turns: TurnQueue::default() }
+    /// A pacer with a clock started now.
+    pub(crate) fn new() -> Pacer {
+        Pacer { clock: LapClock::start(), turn_start: Cell::new(0.0), turns: TurnQueue::default() }
     }
 
     /// A turn of the event loop begins: the budget is full again.
     pub(crate) fn new_turn(&self) {
-        self.turn_start.set(self.clock.elapsed_ms());
+        self.turn_start.set(self.clock.read());
     }
 
     /// Returns at once within budget; past it, waits for a turn, and the
@@ -68,7 +70,7 @@ impl Pacer {
 
     /// Whether this turn of the event loop still has budget.
     fn within_budget(&self) -> bool {
-        self.clock.elapsed_ms() - self.turn_start.get() < SLICE_MS
+        self.clock.read() - self.turn_start.get() < SLICE_MS
     }
 }
 

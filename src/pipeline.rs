@@ -29,7 +29,7 @@ use crate::retrieval::answer::{extractive_answer, Cited};
 use crate::retrieval::index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
 use crate::retrieval::rank::top_k_distinct;
 use crate::rng::{random_seed, Rng};
-use crate::runtime::{sleep_ms, timeout, yield_now, Stopwatch};
+use crate::runtime::{sleep_ms, timeout, yield_now};
 
 /// How many chunks Phase 3 answers from.
 pub const TOP_K: usize = 3;
@@ -205,7 +205,6 @@ pub struct Run<'a> {
     faults: FaultPlan,
     embedder: Option<&'a dyn Embedder>,
     query: Query,
-    clock: Stopwatch,
     sink: &'a dyn EventSink,
     chunk_time: Cell<ChunkTime>,
     /// The chunk dropping out right now, if any: a release it causes names it.
@@ -226,7 +225,6 @@ impl<'a> Run<'a> {
         chunks: Chunks,
         embedder: Option<&'a dyn Embedder>,
         sink: &'a dyn EventSink,
-        clock: Stopwatch,
         pacer: &'a Pacer,
     ) -> Self {
         static NEXT_RUN: AtomicU32 = AtomicU32::new(1);
@@ -238,7 +236,6 @@ impl<'a> Run<'a> {
             faults: FaultPlan::new(&config.faults),
             embedder,
             query: Query::lexical(&config.query),
-            clock,
             pacer,
             sink,
             chunk_time: Cell::new(ChunkTime::default()),
@@ -247,7 +244,9 @@ impl<'a> Run<'a> {
     }
 
     fn emit(&self, kind: EventKind) {
-        self.sink.emit(&Event { run: self.id, t_ms: self.clock.elapsed_ms(), kind });
+        // Stamped with the clock's last reading: every resumption after a
+        // wait reads it (pace, the end of timed), so it is microseconds old.
+        self.sink.emit(&Event { run: self.id, t_ms: self.pacer.clock.last(), kind });
     }
 
     /// Runs one phase of `chunk`'s work, the one place faults and timeouts
@@ -300,16 +299,16 @@ impl<'a> Run<'a> {
         make: impl FnOnce() -> F,
         total: fn(&mut ChunkTime) -> &mut f64,
     ) -> F::Output {
-        let start = self.clock.elapsed_ms();
+        let start = self.pacer.clock.last();
         let output = make().await;
         let mut time = self.chunk_time.get();
-        *total(&mut time) += self.clock.elapsed_ms() - start;
+        *total(&mut time) += self.pacer.clock.read() - start;
         self.chunk_time.set(time);
         output
     }
 
     fn end(&self, error: Option<String>, aborted: bool) -> f64 {
-        let makespan_ms = self.clock.elapsed_ms();
+        let makespan_ms = self.pacer.clock.read();
         self.emit(EventKind::RunEnd { makespan_ms, chunk_time: self.chunk_time.get(), error, aborted });
         makespan_ms
     }
@@ -402,9 +401,8 @@ pub async fn rag_pipeline_until(
     sink: &dyn EventSink,
 ) -> Result<Outcome, PipelineError> {
     config.validate()?;
-    let clock = Stopwatch::start();
-    let pacer = Pacer::new(clock);
-    let mut run = Run::start(config, Chunks::new(config)?, embedder, sink, clock, &pacer);
+    let pacer = Pacer::new();
+    let mut run = Run::start(config, Chunks::new(config)?, embedder, sink, &pacer);
     let (chunks, seed, query) = (run.chunks.len(), run.seed, config.query.clone());
     let (barrier, policy) = (config.barrier, config.on_chunk_error);
     run.emit(EventKind::RunStart { chunks, seed, query, barrier, policy });

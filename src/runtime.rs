@@ -77,6 +77,35 @@ impl Stopwatch {
     }
 }
 
+/// A [`Stopwatch`] that remembers its last reading, so work that follows a
+/// reading within microseconds (the events of one chunk phase) can stamp
+/// itself with it instead of reading the clock again: in the browser every
+/// reading is a call into JS, and a 100,000-chunk run made two million.
+#[derive(Debug)]
+pub struct LapClock {
+    stopwatch: Stopwatch,
+    last: std::cell::Cell<f64>,
+}
+
+impl LapClock {
+    /// A clock reading zero now.
+    pub fn start() -> LapClock {
+        LapClock { stopwatch: Stopwatch::start(), last: std::cell::Cell::new(0.0) }
+    }
+
+    /// Milliseconds since the start, read now (and remembered).
+    pub fn read(&self) -> f64 {
+        let now = self.stopwatch.elapsed_ms();
+        self.last.set(now);
+        now
+    }
+
+    /// The last reading: read again after anything that may wait.
+    pub fn last(&self) -> f64 {
+        self.last.get()
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod shared_timers;
 
