@@ -58,7 +58,7 @@ pub use config::{
 pub use embedder::{check_vector, Embedder};
 pub use event::{chunk_id, ChunkId, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
 pub use fault::{Fault, FaultKind};
-pub use group::run_group;
+pub use group::{run_group, run_group_paced, START_SLICE};
 pub use pipeline::{
     process_chunk, rag_pipeline, rag_pipeline_until, rag_pipeline_with, ChunkError, Failure, Outcome,
     PipelineError, Ranked, Run, SharedState, TOP_K,

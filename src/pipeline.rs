@@ -23,7 +23,7 @@ use crate::config::{ChunkErrorPolicy, ConfigError, RunConfig, CHUNKS};
 use crate::embedder::{check_vector, Embedder};
 use crate::event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
 use crate::fault::{FaultKind, FaultPlan};
-use crate::group::run_group;
+use crate::group::run_group_paced;
 use crate::pacer::Pacer;
 use crate::retrieval::answer::{extractive_answer, Cited};
 use crate::retrieval::index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
@@ -472,8 +472,10 @@ async fn answer(run: &mut Run<'_>) -> Result<Answered, PipelineError> {
         }
     })
     .map_err(|error| ConfigError::new(CHUNKS.field, error.to_string(), "0"))?;
-    let group = (0..chunks).map(|chunk| process_chunk(chunk, &state, &barrier, run));
-    run_group(group).await.map_err(PipelineError::Chunk)?;
+    // Made and started a slice at a time, so 100,000 chunks do not all start
+    // in one turn; chunks never made still report their cancellation.
+    let group = Unmade { next: 0, chunks, run }.map(|chunk| process_chunk(chunk, &state, &barrier, run));
+    run_group_paced(group, || run.pacer.pace()).await.map_err(PipelineError::Chunk)?;
     drop(barrier);
     phase_3(run, state.into_inner())
 }
@@ -656,6 +658,36 @@ fn barrier_event(signal: &BarrierSignal, dropping: Option<usize>) -> Option<Even
         }
         BarrierSignal::Dropped { .. } | BarrierSignal::Reset { .. } => return None,
     })
+}
+
+/// The chunks whose futures are not made yet, in order. Dropped before the
+/// last is taken (a sibling failed, the run was stopped), it reports each
+/// one left as cancelled before it started, as a made future's notice would.
+struct Unmade<'r, 'a> {
+    next: usize,
+    chunks: usize,
+    run: &'r Run<'a>,
+}
+
+impl Iterator for Unmade<'_, '_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let chunk = self.next;
+        (chunk < self.chunks).then(|| {
+            self.next += 1;
+            chunk
+        })
+    }
+}
+
+impl Drop for Unmade<'_, '_> {
+    fn drop(&mut self) {
+        for chunk in self.next..self.chunks {
+            let (phase, waiting, started) = (Phase::Embed, false, false);
+            self.run.emit(EventKind::ChunkCancelled { chunk, phase, waiting, started });
+        }
+    }
 }
 
 /// Reports a chunk future dropped before it finished. Cancellation in Rust is
