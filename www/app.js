@@ -2,6 +2,7 @@
 // each event it streams into the lanes, the barrier meters, the log and the
 // answer. Every number shown comes from an event or the run's result.
 
+import { LogView } from "./log-view.js";
 import { BarrierView, Timeline } from "./timeline.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -10,14 +11,13 @@ const runButton = $("#run");
 const stopButton = $("#stop");
 const runState = $("#run-state");
 const errorBox = $("#error");
-const logList = $("#log");
 const answerBox = $("#answer");
 const documentsSummary = $("#documents-summary");
 const timeline = new Timeline($("#timeline"), $("#lanes-note"));
 const barriers = new BarrierView($("#barriers"));
-
-/** Log lines kept on the page; a 100,000-chunk run prints 200,000. */
-const MAX_LOG_LINES = 2000;
+const log = new LogView($("#log"), {
+  copyButton: $("#log-copy"), downloadButton: $("#log-download"), status: $("#log-status"),
+});
 
 let runPipelineBatched; // the WASM module's export, once it has loaded
 let runStartedAt = 0; // performance.now() at the current run's t = 0
@@ -63,37 +63,13 @@ const LOG_CLASSES = {
   top: "answer", "answer-start": "answer", answer: "answer", "chunk-failed": "failed",
   "chunk-dropped": "dropped", "chunk-cancelled": "cancelled", "barrier-broken": "failed", "run-end": "failed",
 };
-let hiddenLines = 0;
-let logGrew = false;
 
-function appendLog(text, className) {
-  const item = document.createElement("li");
-  item.textContent = text;
-  item.className = className;
-  logList.append(item);
-  logGrew = true;
-}
-
-/** Keeps the newest log line in view. Once a frame, not once a line: reading
- *  scrollHeight forces a layout, and a big run prints thousands of lines. */
-function scrollLog() {
-  if (logGrew) logList.scrollTop = logList.scrollHeight;
-  logGrew = false;
-}
-
-/** Prints the event's log line; past MAX_LOG_LINES only lines about the whole run. */
+/** Prints the event's log line, if it has one, coloured by what it says. */
 function logLine(event) {
-  // Before run-end's own line, so that the run's last line stays last.
-  if (event.type === "run-end" && hiddenLines > 0) {
-    appendLog(`(${hiddenLines} per-chunk lines not shown)`, "cancelled");
-  }
-  const perChunk = event.type === "phase-complete" || event.type === "chunk-cancelled";
-  if (event.line && perChunk && logList.childElementCount >= MAX_LOG_LINES) hiddenLines++;
-  else if (event.line) {
-    const phase = event.type === "phase-complete" ? `phase-${event.phase === "embed" ? 1 : 2}` : "";
-    const stopped = event.type === "run-end" && event.aborted;
-    appendLog(event.line, stopped ? "stopped" : LOG_CLASSES[event.type] ?? phase);
-  }
+  if (!event.line) return;
+  const phase = event.type === "phase-complete" ? `phase-${event.phase === "embed" ? 1 : 2}` : "";
+  const stopped = event.type === "run-end" && event.aborted;
+  log.append(event.line, stopped ? "stopped" : LOG_CLASSES[event.type] ?? phase);
 }
 
 /** Draws one event of the run in flight (`run` wraps it so no other run's events get here). */
@@ -103,7 +79,6 @@ function onEvent(event) {
     documentsSummary.textContent = form.elements.documents.value.trim() === ""
       ? `the bundled corpus, ${event.chunks} chunks`
       : `your text, ${event.chunks} chunks`;
-    hiddenLines = 0;
     runStartedAt = performance.now() - event.t;
     timeline.reset(event.chunks);
     barriers.reset(event.chunks, event.barrier);
@@ -115,7 +90,6 @@ function onEvent(event) {
 
 function animate() {
   timeline.tick(performance.now() - runStartedAt);
-  scrollLog();
   frame = requestAnimationFrame(animate);
 }
 
@@ -274,7 +248,7 @@ async function run(event) {
   for (const input of form.querySelectorAll(".invalid")) input.classList.remove("invalid");
   setRunning(true);
   runState.textContent = "Running…";
-  logList.replaceChildren();
+  log.clear();
   timeline.clear();
   barriers.clear();
   answerBox.replaceChildren(note("Waiting for every chunk…"));
@@ -313,7 +287,6 @@ async function run(event) {
     if (current === me) {
       current = null;
       cancelAnimationFrame(frame);
-      scrollLog();
       setRunning(false);
     }
   }
