@@ -19,7 +19,10 @@ before(async () => {
   const served = await startServer({ port: 0 });
   server = served.server;
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  // Clipboard permissions: logLines() reads the log through its Copy all button.
+  page = await browser.newPage({
+    viewport: { width: 1360, height: 900 }, permissions: ["clipboard-read", "clipboard-write"],
+  });
   page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
   page.on("pageerror", (error) => problems.push(error.message));
   await page.goto(served.url);
@@ -31,7 +34,21 @@ after(async () => {
   server?.close();
 });
 
-const logLines = () => page.$$eval("#log li", (items) => items.map((item) => item.textContent));
+/** Every line of the log, read through Copy all (which this tests too), clicked from script so focus stays put. */
+const logLines = () => page.evaluate(async () => {
+  const status = document.querySelector("#log-status");
+  const said = new Promise((resolve) => new MutationObserver((_, observer) => {
+    observer.disconnect();
+    resolve(status.textContent);
+  }).observe(status, { childList: true, characterData: true, subtree: true }));
+  document.querySelector("#log-copy").click();
+  const message = await said;
+  if (message.startsWith("Nothing to copy")) return [];
+  const lines = (await navigator.clipboard.readText()).split("\n");
+  const copied = message.match(/^Copied ([\d,]+) lines?\.$/);
+  if (!copied || Number(copied[1].replaceAll(",", "")) !== lines.length) throw new Error(`Copy all said "${message}"`);
+  return lines;
+});
 
 const SELECTS = new Set(["timeScale", "barrier", "faultPhase", "faultKind", "onChunkError", "phaseTimeoutMs"]);
 
@@ -223,7 +240,7 @@ async function installTimerCounter() {
 const liveTimers = () => page.evaluate(() => window.__liveTimers());
 
 const lineStarts = (prefix) => page.waitForFunction(
-  (prefix) => [...document.querySelectorAll("#log li")].some((item) => item.textContent.startsWith(prefix)),
+  (prefix) => [...document.querySelectorAll("#log .log-row")].some((row) => row.textContent.startsWith(prefix)),
   prefix, { timeout: 30_000 });
 
 /** After a Stop: the page says so calmly, every lane ended, no timer and no event is left behind. */
