@@ -183,6 +183,23 @@ test("keyboard: Tab reaches the log, PageUp and Home scroll it, End goes back to
   await page.focus("#log-download");
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement?.id), "log");
+  // The focus ring: drawn, at least 2 px, and 3:1 against the page behind it (it is outside the box).
+  const [style, width, ratio] = await page.$eval("#log", (log) => {
+    const rgb = (color) => color.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const luminance = (color) => {
+      const [r, g, b] = rgb(color).map((v) => v / 255).map((v) => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    let behind = log.parentElement;
+    while (behind && getComputedStyle(behind).backgroundColor.match(/[\d.]+/g)?.[3] === "0") behind = behind.parentElement;
+    const background = behind ? getComputedStyle(behind).backgroundColor : "rgb(255, 255, 255)";
+    const { outlineStyle, outlineWidth, outlineColor } = getComputedStyle(log);
+    const [light, dark] = [luminance(outlineColor), luminance(background)].sort((a, b) => b - a);
+    return [outlineStyle, parseFloat(outlineWidth), (light + 0.05) / (dark + 0.05)];
+  });
+  assert.notEqual(style, "none");
+  assert.ok(width >= 2, `outline ${width} px`);
+  assert.ok(ratio >= 3, `focus ring contrast ${ratio.toFixed(2)}:1`);
   const scrollTop = () => page.$eval("#log", (log) => log.scrollTop);
   const atEnd = await scrollTop();
   assert.ok(atEnd > 300_000);
