@@ -52,6 +52,9 @@ export class LogView {
     this.classes = [];
     this.longest = 0;
     this.follow = true;
+    // Now, not at the next frame: the new run's lines may arrive first, and draw() keeps rows by index.
+    this.rows.replaceChildren();
+    this.from = this.to = 0;
     this.status.textContent = "";
     this.schedule();
   }

@@ -287,6 +287,30 @@ test("where no way of copying works, Copy all says so and Download .txt saves ev
   assert.match(await page.textContent("#log-status"), /^Saved \d[\d,]* lines as rag-phase-sync-log\.txt\.$/);
 });
 
+test("lines cleared and replaced within one frame are drawn anew (LogView fed directly)", async () => {
+  const drawn = await page.evaluate(async () => {
+    const { LogView } = await import("/www/log-view.js");
+    const root = document.createElement("div");
+    root.id = "log-probe";
+    root.innerHTML = '<p class="log-hint"></p>';
+    root.style.maxHeight = "200px";
+    root.style.overflow = "auto";
+    document.body.append(root);
+    const button = () => document.createElement("button");
+    const view = new LogView(root, { copyButton: button(), downloadButton: button(), status: document.createElement("p") });
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    for (let line = 0; line < 5; line++) view.append(`old ${line}`);
+    await frame();
+    view.clear(); // a restart: the new run's first lines come before the next frame
+    for (let line = 0; line < 3; line++) view.append(`new ${line}`, "phase-1");
+    await frame();
+    const rows = [...root.querySelectorAll(".log-row")].map((row) => `${row.dataset.n} ${row.textContent} ${row.className}`);
+    root.remove();
+    return rows;
+  });
+  assert.deepEqual(drawn, ["1 new 0 log-row phase-1", "2 new 1 log-row phase-1", "3 new 2 log-row phase-1"]);
+});
+
 test("nothing was logged to the console as an error", () => {
   assert.deepEqual(problems, []);
 });
