@@ -5,6 +5,7 @@
 import { BarrierView, Timeline } from "./timeline.js";
 import { formatCount, formatMs, plural } from "./format.js";
 import { restoreForm, saveForm } from "./url-state.js";
+import { loadWasm } from "./wasm-loader.js";
 
 const $ = (selector) => document.querySelector(selector);
 const form = $("#controls");
@@ -417,17 +418,21 @@ function stop() {
 if (restoreForm(form, location.search) && ["documents", "chunkWords", "overlapWords"]
   .some((name) => form.elements[name].value !== "")) $("#documents-panel").open = true;
 
-try {
-  // Imported dynamically so that a missing build shows a message, not a dead page.
-  const wasm = await import("../pkg/rag_phase_sync.js");
-  await wasm.default();
-  runPipelineBatched = wasm.runPipelineBatched;
-  form.addEventListener("submit", run);
-  stopButton.addEventListener("click", stop);
-  runButton.disabled = false;
-  runButton.textContent = "Run";
-} catch (error) {
-  // Without the module nothing can run: say why instead of leaving a dead button.
-  runButton.textContent = "Unavailable";
-  showError(new Error(`Could not load the WebAssembly module (${error.message}). Build it with \`make serve\`.`));
+/** Loads the WASM module, then enables Run. A function, not top-level await,
+ *  so that the same code also runs in the classic standalone bundle. */
+async function start() {
+  try {
+    const wasm = await loadWasm();
+    runPipelineBatched = wasm.runPipelineBatched;
+    form.addEventListener("submit", run);
+    stopButton.addEventListener("click", stop);
+    runButton.disabled = false;
+    runButton.textContent = "Run";
+  } catch (error) {
+    // Without the module nothing can run: say why instead of leaving a dead button.
+    runButton.textContent = "Unavailable";
+    showError(new Error(`Could not load the WebAssembly module (${error.message}). Build it with \`make serve\`.`));
+  }
 }
+
+start();
