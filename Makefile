@@ -22,7 +22,9 @@ tools:
 # Cargo.toml), which also drops the name section. The --enable flags are the
 # wasm features rustc turns on for wasm32, named so that the module validates
 # even without its target_features section (Cargo's `strip` drops it). If
-# wasm-opt fails, the unoptimised .wasm is deleted and the build fails.
+# wasm-opt fails, the unoptimised .wasm is deleted and the build fails. Last,
+# pkg/standalone.js: the page and the .wasm in one classic script, for
+# index.html opened from disk, where browsers refuse modules and fetch().
 build:
 	scripts/ensure-tools.sh build
 	wasm-pack build --release --target web
@@ -35,6 +37,7 @@ build:
 	  || { rm -f pkg/rag_phase_sync_bg.wasm pkg/rag_phase_sync_bg.opt.wasm; \
 	       echo "error: wasm-opt failed; deleted pkg/rag_phase_sync_bg.wasm" >&2; exit 1; }
 	mv pkg/rag_phase_sync_bg.opt.wasm pkg/rag_phase_sync_bg.wasm
+	node scripts/standalone.mjs
 
 lint:
 	cargo fmt --all -- --check

@@ -6,7 +6,7 @@
 #
 # Usage: scripts/ensure-tools.sh [build|test]
 #   build: wasm32 target, wasm-pack, wasm-bindgen-cli, and binaryen's wasm-opt
-#          from npm (scripts/package.json): enough for `make serve`
+#          and esbuild from npm (scripts/package.json): enough for `make serve`
 #   test:  all of build, plus Chromium, chromedriver and the e2e npm packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,12 +50,14 @@ command -v node >/dev/null && command -v npm >/dev/null \
   || fail "node and npm are missing: install Node.js 20 or newer (Debian: apt-get install nodejs npm)"
 # npm writes node_modules/.package-lock.json on install: older than the lock
 # file means the lock changed since, so install again.
-# binaryen from npm, pinned in scripts/package-lock.json: its wasm-opt shrinks
-# the release module in `make build`. (Debian's binaryen is too old for the
-# wasm features rustc enables, and wasm-pack's own download cannot run here.)
+# binaryen and esbuild from npm, pinned in scripts/package-lock.json: `make
+# build` shrinks the release module with wasm-opt, then bundles the page with
+# esbuild (whose platform binary is an npm package too). (Debian's binaryen is
+# too old for the wasm features rustc enables, and wasm-pack's own download
+# cannot run here.)
 if [ ! scripts/node_modules/.package-lock.json -nt scripts/package-lock.json ] \
-  || [ ! -x scripts/node_modules/.bin/wasm-opt ]; then
-  say "installing binaryen (wasm-opt) from npm"
+  || [ ! -x scripts/node_modules/.bin/wasm-opt ] || [ ! -x scripts/node_modules/.bin/esbuild ]; then
+  say "installing the build's npm packages (wasm-opt, esbuild)"
   (cd scripts && npm ci --no-audit --no-fund)
 fi
 

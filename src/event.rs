@@ -225,13 +225,15 @@ impl Event {
                 }
             }
             EventKind::TopChunks { top, .. } => {
-                let _ = write!(out, "Top {} chunks: [", top.len());
+                let _ = write!(out, "Top {} {}: [", top.len(), chunks_word(top.len()));
                 for (index, scored) in top.iter().enumerate() {
                     let _ = write!(out, "{}'{}'", if index > 0 { ", " } else { "" }, ChunkId(scored.chunk));
                 }
                 out.write_str("]")
             }
-            EventKind::AnswerStart { from } => write!(out, "Generating answer from top {from} chunks..."),
+            EventKind::AnswerStart { from } => {
+                write!(out, "Generating answer from top {from} {}...", chunks_word(*from))
+            }
             EventKind::Answer { text } => write!(out, "Final answer: {text}"),
             EventKind::ChunkFailed { chunk, phase, message, .. } => {
                 write!(out, "Phase {} failed: {} ({message})", phase.number(), ChunkId(*chunk))
@@ -279,5 +281,15 @@ pub trait EventSink {
 impl<F: Fn(&Event)> EventSink for F {
     fn emit(&self, event: &Event) {
         self(event)
+    }
+}
+
+/// "chunk" or "chunks": the seed's lines say "Top 3 chunks", and a run of
+/// one chunk says "Top 1 chunk".
+fn chunks_word(count: usize) -> &'static str {
+    if count == 1 {
+        "chunk"
+    } else {
+        "chunks"
     }
 }

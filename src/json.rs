@@ -132,10 +132,16 @@ impl Event {
 
 impl Outcome {
     /// Appends what `runPipeline` resolves to, as one JSON object:
-    /// `{"answer":…,"top":[…],"withoutBarrier":{…},"dropped":[…],"makespanMs":…,…}`.
+    /// `{"answer":…,"quotes":[{"text":…,"chunk":…,"id":…}],"top":[…],"withoutBarrier":{…},"dropped":[…],"makespanMs":…,…}`.
     pub fn write_json(&self, out: &mut String) {
         let mut object = Object::open(out);
         object.string("answer", &self.answer);
+        object.key("quotes");
+        object.list(&self.quotes, |entry, quote| {
+            entry.string("text", &quote.sentence);
+            entry.number("chunk", quote.chunk as f64);
+            entry.string("id", &chunk_id(quote.chunk));
+        });
         object.key("top");
         object.list(&self.top, |entry, ranked| {
             entry.number("chunk", ranked.chunk as f64);

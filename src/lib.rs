@@ -61,7 +61,7 @@ pub use fault::{Fault, FaultKind};
 pub use group::{run_group, run_group_paced, START_SLICE};
 pub use pipeline::{
     process_chunk, rag_pipeline, rag_pipeline_until, rag_pipeline_with, ChunkError, Failure, Outcome,
-    PipelineError, Ranked, Run, SharedState, TOP_K,
+    PipelineError, QuotedSentence, Ranked, Run, SharedState, TOP_K,
 };
 pub use rng::{random_seed, Rng, MAX_SAFE_INTEGER};
 #[cfg(target_arch = "wasm32")]

@@ -25,7 +25,7 @@ use crate::event::{chunk_id, ChunkTime, Event, EventKind, EventSink, Phase, Scor
 use crate::fault::{FaultKind, FaultPlan};
 use crate::group::run_group_paced;
 use crate::pacer::Pacer;
-use crate::retrieval::answer::{extractive_answer, Cited};
+use crate::retrieval::answer::{answer_quotes, answer_text, Cited};
 use crate::retrieval::index::{ChunkFeatures, CorpusIndex, Query, ScoreParts};
 use crate::retrieval::rank::top_k_distinct;
 use crate::rng::{random_seed, Rng};
@@ -172,6 +172,8 @@ pub struct Outcome {
     pub seed: u64,
     /// The final answer: quoted sentences, each cited as `[chunk-N]`.
     pub answer: String,
+    /// The same answer as data: each quoted sentence and the chunk it cites.
+    pub quotes: Vec<QuotedSentence>,
     /// The top chunks, best first.
     pub top: Vec<Ranked>,
     /// What the top chunks would have been without the barrier.
@@ -186,9 +188,19 @@ pub struct Outcome {
     pub chunk_time: ChunkTime,
 }
 
+/// One sentence of the answer and the chunk it is quoted from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotedSentence {
+    /// The sentence, exactly as the chunk has it.
+    pub sentence: String,
+    /// The chunk it cites.
+    pub chunk: usize,
+}
+
 /// What Phase 3 produced, before the run's clock stops.
 struct Answered {
     answer: String,
+    quotes: Vec<QuotedSentence>,
     top: Vec<Ranked>,
     without_barrier: WithoutBarrier,
     dropped: Vec<ChunkError>,
@@ -425,7 +437,7 @@ pub async fn rag_pipeline_until(
         run.end(Some(PipelineError::Aborted.to_string()), true);
         return Err(PipelineError::Aborted);
     };
-    let Answered { answer, top, without_barrier, dropped, duplicates } = match answered {
+    let Answered { answer, quotes, top, without_barrier, dropped, duplicates } = match answered {
         Ok(answered) => answered,
         Err(error) => {
             run.end(Some(error.to_string()), false);
@@ -438,6 +450,7 @@ pub async fn rag_pipeline_until(
         run: run.id,
         seed: run.seed,
         answer,
+        quotes,
         top,
         without_barrier,
         dropped,
@@ -517,7 +530,12 @@ fn phase_3(run: &Run<'_>, state: SharedState) -> Result<Answered, PipelineError>
         .iter()
         .map(|&chunk| Cited { chunk, text: run.chunks.text(chunk), score: totals[chunk] })
         .collect();
-    let answer = extractive_answer(&run.query, &cited);
+    let quoted = answer_quotes(&run.query, &cited);
+    let answer = answer_text(&quoted);
+    let quotes = quoted
+        .iter()
+        .map(|quote| QuotedSentence { sentence: quote.sentence.to_string(), chunk: quote.chunk })
+        .collect();
     run.emit(EventKind::Answer { text: answer.clone() });
     let top = best
         .iter()
@@ -526,7 +544,7 @@ fn phase_3(run: &Run<'_>, state: SharedState) -> Result<Answered, PipelineError>
             Some(Ranked { chunk, parts, text: run.chunks.text(chunk).to_string() })
         })
         .collect();
-    Ok(Answered { answer, top, without_barrier, dropped, duplicates })
+    Ok(Answered { answer, quotes, top, without_barrier, dropped, duplicates })
 }
 
 /// One chunk's life: Phase 1, the barrier, Phase 2, the same barrier again.

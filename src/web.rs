@@ -148,6 +148,9 @@ export interface PipelineEvent {
 export interface RunResult {
   /** Quoted sentences of the top chunks, each followed by its citation, e.g. "[chunk-4]". */
   answer: string;
+  /** The same answer as data: each quoted sentence and the chunk it cites (empty when nothing matched).
+   *  Draw citations from these, never by parsing `answer`: a document may itself contain "[chunk-7]". */
+  quotes: { text: string; chunk: number; id: string }[];
   /** The top 3 chunks, best first, with their text and the parts of their score. */
   top: { chunk: number; id: string; score: number; bm25: number; cosine: number; text: string }[];
   /** Had chunks scored as soon as they were embedded (no barrier): the top 3 by those early

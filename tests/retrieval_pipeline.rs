@@ -112,6 +112,40 @@ async fn your_documents_are_chunked_searched_and_quoted_with_citations() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_answer_comes_as_quotes_so_a_citation_in_a_document_stays_text() {
+    // The page draws citations from `quotes`; a document that itself says
+    // "[chunk-7]" must not become one.
+    let config = RunConfig {
+        documents: documents(&[
+            "The ferry leaves at seven, see [chunk-7] in the timetable. Tickets are sold on board.",
+        ]),
+        query: "When does the ferry leave?".into(),
+        seed: Some(5),
+        ..RunConfig::default()
+    };
+    let (result, events) = run(&config, None).await;
+    let outcome = result.unwrap();
+    assert_eq!(outcome.quotes.len(), 1);
+    assert_eq!(outcome.quotes[0].chunk, 0);
+    assert_eq!(outcome.quotes[0].sentence, "The ferry leaves at seven, see [chunk-7] in the timetable.");
+    assert_eq!(outcome.answer, "The ferry leaves at seven, see [chunk-7] in the timetable. [chunk-0]");
+    // One chunk: the seed's lines, in the singular.
+    let lines: Vec<String> = events.iter().filter_map(Event::log_line).collect();
+    assert!(lines.contains(&"Top 1 chunk: ['chunk-0']".to_string()), "{lines:?}");
+    assert!(lines.contains(&"Generating answer from top 1 chunk...".to_string()), "{lines:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_matched_means_no_quotes() {
+    let config =
+        RunConfig { query: "zyzzyva quixotic xylophone".into(), seed: Some(2), ..RunConfig::default() };
+    let (result, _) = run(&config, None).await;
+    let outcome = result.unwrap();
+    assert!(outcome.quotes.is_empty());
+    assert_eq!(outcome.answer, NO_MATCH);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_question_with_no_known_words_matches_nothing_and_scores_zero() {
     let config =
         RunConfig { query: "zyzzyva quixotic xylophone".into(), seed: Some(1), ..RunConfig::default() };

@@ -4,6 +4,9 @@
 
 import { LogView } from "./log-view.js";
 import { BarrierView, Timeline } from "./timeline.js";
+import { formatCount, formatMs, plural } from "./format.js";
+import { restoreForm, saveForm } from "./url-state.js";
+import { loadWasm } from "./wasm-loader.js";
 
 const $ = (selector) => document.querySelector(selector);
 const form = $("#controls");
@@ -13,6 +16,8 @@ const runState = $("#run-state");
 const errorBox = $("#error");
 const answerBox = $("#answer");
 const documentsSummary = $("#documents-summary");
+const announcer = $("#announcer");
+const timelinePanel = $("#timeline-panel");
 const timeline = new Timeline($("#timeline"), $("#lanes-note"));
 const barriers = new BarrierView($("#barriers"));
 const log = new LogView($("#log"), {
@@ -26,14 +31,28 @@ let frame = 0;
 /** The run in flight: { controller, end }, or null. Only its events are drawn. */
 let current = null;
 
+/** What the page calls each option that can be wrong: its messages use the visible labels. */
+const FIELD_LABELS = {
+  query: "Question", chunks: "Chunks", seed: "Seed", timeScale: "Speed", barrier: "Barrier",
+  faults: "Fault chunk", onChunkError: "When a chunk fails", phaseTimeoutMs: "Phase timeout",
+  documents: "Documents", chunkWords: "Words per chunk", overlapWords: "Overlap words",
+};
+
+/** A whole number as typed: digits only ("1e3", "0x10" and "2.5" are not), with an optional minus. */
+const INTEGER = /^-?\d+$/;
+
+/** `text` as a number if it is a plain integer; otherwise as typed, so Rust's error quotes it. */
+function integerOrText(text) {
+  return INTEGER.test(text) ? Number(text) : text;
+}
+
 /** Form values as runPipeline options; blank fields are left out so Rust's defaults apply. */
 function readOptions() {
   const data = new FormData(form);
   const options = {};
   const number = (name) => {
     const text = String(data.get(name) ?? "").trim();
-    // Text that is not a number goes to Rust as typed, so its error quotes it.
-    if (text !== "") options[name] = Number.isNaN(Number(text)) ? text : Number(text);
+    if (text !== "") options[name] = integerOrText(text);
   };
   number("chunks");
   number("seed");
@@ -45,7 +64,7 @@ function readOptions() {
   const faultChunk = String(data.get("faultChunk") ?? "").trim();
   if (faultChunk !== "") {
     options.faults = [{
-      chunk: Number.isNaN(Number(faultChunk)) ? faultChunk : Number(faultChunk),
+      chunk: integerOrText(faultChunk),
       phase: String(data.get("faultPhase") ?? "embed"),
       kind: String(data.get("faultKind") ?? "error"),
     }];
@@ -77,8 +96,8 @@ function onEvent(event) {
   if (event.type === "run-start") {
     lastChunkCount = event.chunks;
     documentsSummary.textContent = form.elements.documents.value.trim() === ""
-      ? `the bundled corpus, ${event.chunks} chunks`
-      : `your text, ${event.chunks} chunks`;
+      ? `the bundled corpus, ${plural(event.chunks, "chunk")}`
+      : `your text, ${plural(event.chunks, "chunk")}`;
     runStartedAt = performance.now() - event.t;
     timeline.reset(event.chunks);
     barriers.reset(event.chunks, event.barrier);
@@ -93,27 +112,29 @@ function animate() {
   frame = requestAnimationFrame(animate);
 }
 
-/** The answer with each `[chunk-N]` citation as a link to that chunk's lane. */
-function answerParagraph(answer) {
+/** A citation: a button that shows chunk `chunk`'s lane, or says it has none drawn. */
+function citeButton(chunk, text) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "cite";
+  button.textContent = text;
+  button.addEventListener("click", () => {
+    const shown = timeline.highlight(chunk);
+    answerBox.querySelector(`.sources [data-chunk="${chunk}"]`)?.classList.add("flash");
+    if (!shown) runState.textContent = `chunk-${chunk} has no lane drawn.`;
+  });
+  return button;
+}
+
+/** The answer: each quoted sentence (always text, whatever it contains) and its citation.
+ *  The quotes come as data from Rust, so nothing here parses the answer's text. */
+function answerParagraph(result) {
   const paragraph = document.createElement("p");
   paragraph.className = "answer-text";
-  for (const part of answer.split(/(\[chunk-\d+\])/)) {
-    const cited = part.match(/^\[chunk-(\d+)\]$/);
-    if (!cited) {
-      paragraph.append(part);
-      continue;
-    }
-    const link = document.createElement("a");
-    link.href = "#";
-    link.className = "cite";
-    link.textContent = part;
-    link.addEventListener("click", (event) => {
-      event.preventDefault();
-      timeline.highlight(Number(cited[1]));
-      answerBox.querySelector(`[data-chunk="${cited[1]}"]`)?.classList.add("flash");
-    });
-    paragraph.append(link);
-  }
+  if (result.quotes.length === 0) paragraph.append(result.answer);
+  result.quotes.forEach((quote, index) => {
+    paragraph.append(`${index > 0 ? " " : ""}${quote.text} `, citeButton(quote.chunk, `[${quote.id}]`));
+  });
   return paragraph;
 }
 
@@ -148,8 +169,8 @@ function withoutBarrierFacts(result) {
     : `the top 3 would have been ${ids}: ${wrong} of them wrong`;
   const facts = document.createElement("p");
   facts.className = "facts without-barrier";
-  facts.textContent = `Without the barrier: ${changed} of ${lastChunkCount} chunks would ` +
-    `have scored against a partial corpus and got a different score, and ${verdict}.`;
+  facts.textContent = `Without the barrier: ${formatCount(changed)} of ${plural(lastChunkCount, "chunk")} ` +
+    `would have scored against a partial corpus and got a different score, and ${verdict}.`;
   return facts;
 }
 
@@ -168,50 +189,99 @@ function droppedList(dropped) {
   dropped.forEach((entry, index) => {
     if (index > 0) paragraph.append("; ");
     const text = droppedText(entry);
-    const link = document.createElement("a");
-    link.href = "#";
-    link.className = "cite";
-    link.textContent = entry.id;
-    link.addEventListener("click", (event) => {
-      event.preventDefault();
-      timeline.highlight(entry.chunk);
-    });
-    paragraph.append(link, text.slice(entry.id.length));
+    paragraph.append(citeButton(entry.chunk, entry.id), text.slice(entry.id.length));
   });
   const note = document.createElement("span");
   note.className = "muted";
   note.textContent = dropped.length === 1
     ? " It left the barrier; the answer ranks the chunks that finished."
-    : ` They left the barrier; the answer ranks the ${lastChunkCount - dropped.length} chunks that finished.`;
+    : ` They left the barrier; the answer ranks the ${plural(lastChunkCount - dropped.length, "chunk")} that finished.`;
   paragraph.append(note);
   return paragraph;
 }
 
+/** A paragraph of facts about the run. */
+function facts(...parts) {
+  const paragraph = document.createElement("p");
+  paragraph.className = "facts";
+  paragraph.append(...parts);
+  return paragraph;
+}
+
+/** The time scale the run used, from the Speed control: 1 is real time. */
+function timeScale() {
+  return Number(form.elements.timeScale.value) || 1;
+}
+
 function showAnswer(result) {
-  const waitShare = (100 * result.waitingMs) / Math.max(result.workingMs + result.waitingMs, 1e-9);
-  answerBox.innerHTML = `<ol class="sources"></ol>
-    <p class="facts">The barrier's cost: chunks spent <strong>${result.waitingMs.toFixed(0)} ms</strong>
-    waiting for slower chunks, ${waitShare.toFixed(0)}% of their ${(result.workingMs + result.waitingMs).toFixed(0)}
-    chunk-milliseconds.</p>
-    <p class="facts">makespan ${result.makespanMs.toFixed(0)} ms · run ${result.runId} ·
-    seed <code>${result.seed}</code> <button type="button" id="replay">replay this seed</button></p>`;
-  const answer = answerParagraph(result.answer);
-  answerBox.prepend(answer);
-  if (result.dropped?.length > 0) answer.after(droppedList(result.dropped));
-  answerBox.querySelector(".sources").append(...result.top.map(sourceItem));
-  answerBox.querySelector(".sources").after(withoutBarrierFacts(result));
-  $("#replay").addEventListener("click", () => {
+  const chunkMs = result.workingMs + result.waitingMs;
+  const waitShare = (100 * result.waitingMs) / Math.max(chunkMs, 1e-9);
+  const cost = document.createElement("strong");
+  cost.textContent = formatMs(result.waitingMs);
+  const scale = timeScale();
+  // Speed stretches every latency, the barrier's wait included; say so rather than let it look 3× dearer.
+  const scaled = scale === 1 ? "" : ` At ${scale}× slower every latency is stretched ${scale}×, and so is this.`;
+  const replay = document.createElement("button");
+  replay.type = "button";
+  replay.textContent = "replay this seed";
+  replay.addEventListener("click", () => {
     form.elements.seed.value = String(result.seed);
+    saveForm(form);
   });
+  const seed = document.createElement("code");
+  seed.textContent = String(result.seed);
+  const sources = document.createElement("ol");
+  sources.className = "sources";
+  sources.setAttribute("aria-label", `Top ${plural(result.top.length, "chunk")}, best first`);
+  sources.append(...result.top.map(sourceItem));
+  const answer = answerParagraph(result);
+  answerBox.replaceChildren(answer);
+  if (result.dropped?.length > 0) answerBox.append(droppedList(result.dropped));
+  answerBox.append(
+    sources,
+    withoutBarrierFacts(result),
+    facts("The barrier's cost: chunks spent ", cost, ` waiting for slower chunks, ${waitShare.toFixed(0)}% of ` +
+      `their ${formatCount(Math.round(chunkMs))} chunk-milliseconds.${scaled}`),
+    facts(`makespan ${formatMs(result.makespanMs)} · run ${result.runId} · seed `, seed, " ", replay),
+  );
+}
+
+/** The first sentence of the answer, for the one announcement a run makes. */
+function firstSentence(result) {
+  return result.quotes[0]?.text ?? result.answer;
+}
+
+/** Says one thing politely to screen readers (the page's only live announcement besides errors). */
+function announce(text) {
+  announcer.textContent = text;
+}
+
+/** Rust's message names the API field ("chunks must be …"); the page names the label a person sees
+ *  ("Chunks: must be …") and writes long numbers with separators. */
+function errorText(error) {
+  const message = error instanceof Error ? error.message : String(error);
+  // The page sends one fault, typed in Fault chunk: its range errors are about that field's value.
+  const range = error?.field === "faults" && message.match(/chunk index from 0 to (\d+)/);
+  if (range) {
+    const typed = form.elements.faultChunk.value.trim();
+    return `Fault chunk: must be a chunk index from 0 to ${formatCount(Number(range[1]))} ` +
+      `(got ${INTEGER.test(typed) ? typed : JSON.stringify(typed)})`;
+  }
+  const label = FIELD_LABELS[error?.field];
+  const named = label && message.startsWith(`${error.field} `)
+    ? `${label}:${message.slice(error.field.length)}`
+    : message;
+  return named.replace(/\b\d{5,}\b/g, (digits) => formatCount(Number(digits)));
 }
 
 function showError(error) {
   errorBox.hidden = false;
-  errorBox.textContent = error instanceof Error ? error.message : String(error);
+  errorBox.textContent = errorText(error);
   const field = error?.field && form.querySelector(`[data-field="${error.field}"]`);
   if (field) {
     field.closest("details")?.setAttribute("open", "");
     field.classList.add("invalid");
+    field.setAttribute("aria-invalid", "true");
     field.focus();
   }
 }
@@ -224,12 +294,21 @@ function note(text, className = "muted") {
   return paragraph;
 }
 
-/** Run and Stop while a run is in flight (Run restarts it) and once none is. */
+/** Run and Stop while a run is in flight (Run restarts it) and once none is. Focus follows:
+ *  to Stop while running, back to Run after, and never to <body> when Stop disables itself. */
 function setRunning(running) {
   runButton.textContent = running ? "Restart" : "Run";
   runButton.title = running ? "Stop the run in flight and start a new one" : "";
-  if (!running && document.activeElement === stopButton) runButton.focus(); // never strand focus on a disabled button
   stopButton.disabled = !running;
+  if (running) stopButton.focus();
+  else if (document.activeElement === stopButton || document.activeElement === document.body) runButton.focus();
+}
+
+/** On a narrow screen the form fills the first screenful: bring the lanes into view on Run. */
+function revealLanes() {
+  if (timelinePanel.getBoundingClientRect().top < window.innerHeight * 0.6) return;
+  const reduced = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  timelinePanel.scrollIntoView({ block: "start", behavior: reduced ? "auto" : "smooth" });
 }
 
 function startAnimation() {
@@ -245,9 +324,15 @@ async function run(event) {
   current = me; // first: the events the previous run sends while it is cancelled are ignored
   previous?.controller.abort();
   errorBox.hidden = true;
-  for (const input of form.querySelectorAll(".invalid")) input.classList.remove("invalid");
+  for (const input of form.querySelectorAll(".invalid")) {
+    input.classList.remove("invalid");
+    input.removeAttribute("aria-invalid");
+  }
+  saveForm(form);
   setRunning(true);
+  revealLanes();
   runState.textContent = "Running…";
+  announce("");
   log.clear();
   timeline.clear();
   barriers.clear();
@@ -265,15 +350,18 @@ async function run(event) {
     });
     if (current !== me) return;
     showAnswer(result);
-    runState.textContent = "";
+    saveForm(form, { seed: String(result.seed) }); // the link now replays exactly this run
+    runState.textContent = `Done in ${formatMs(result.makespanMs)}.`;
+    announce(`Run finished in ${formatMs(result.makespanMs)}. Answer: ${firstSentence(result)}`);
   } catch (error) {
     if (current !== me) return;
     if (error?.name === "AbortError") {
       // Stopped before Rust began the run (no run-end came): nothing ran, so nothing was cancelled.
-      const text = me.end ? `Stopped: every chunk was cancelled at ${me.end.t.toFixed(0)} ms.`
+      const text = me.end ? `Stopped: every chunk was cancelled at ${formatMs(me.end.t)}.`
         : "Stopped before the run started.";
       answerBox.replaceChildren(note(text, "stopped"));
-      runState.textContent = me.end ? `Stopped at ${me.end.t.toFixed(0)} ms.` : "Stopped.";
+      runState.textContent = me.end ? `Stopped at ${formatMs(me.end.t)}.` : "Stopped.";
+      announce(text);
       return;
     }
     runState.textContent = "";
@@ -299,17 +387,25 @@ function stop() {
   current.controller.abort();
 }
 
-try {
-  // Imported dynamically so that a missing build shows a message, not a dead page.
-  const wasm = await import("../pkg/rag_phase_sync.js");
-  await wasm.default();
-  runPipelineBatched = wasm.runPipelineBatched;
-  form.addEventListener("submit", run);
-  stopButton.addEventListener("click", stop);
-  runButton.disabled = false;
-  runButton.textContent = "Run";
-} catch (error) {
-  // Without the module nothing can run: say why instead of leaving a dead button.
-  runButton.textContent = "Unavailable";
-  showError(new Error(`Could not load the WebAssembly module (${error.message}). Build it with \`make serve\`.`));
+// A shared link's settings, before anything else: the form shows them while the module loads.
+if (restoreForm(form, location.search) && ["documents", "chunkWords", "overlapWords"]
+  .some((name) => form.elements[name].value !== "")) $("#documents-panel").open = true;
+
+/** Loads the WASM module, then enables Run. A function, not top-level await,
+ *  so that the same code also runs in the classic standalone bundle. */
+async function start() {
+  try {
+    const wasm = await loadWasm();
+    runPipelineBatched = wasm.runPipelineBatched;
+    form.addEventListener("submit", run);
+    stopButton.addEventListener("click", stop);
+    runButton.disabled = false;
+    runButton.textContent = "Run";
+  } catch (error) {
+    // Without the module nothing can run: say why instead of leaving a dead button.
+    runButton.textContent = "Unavailable";
+    showError(new Error(`Could not load the WebAssembly module (${error.message}). Build it with \`make serve\`.`));
+  }
 }
+
+start();

@@ -126,20 +126,27 @@ test("the same seed replays the same scores and answer", async () => {
 test("bad input names the field and its range, and the page keeps working", async () => {
   await runWith({ chunks: "0" });
   assert.equal(await page.isVisible("#error"), true);
-  assert.equal(await page.textContent("#error"), "chunks must be an integer from 1 to 100000 (got 0)");
+  assert.equal(await page.textContent("#error"), "Chunks: must be an integer from 1 to 100,000 (got 0)");
   assert.equal(await page.getAttribute("[name=chunks]", "class"), "invalid");
 
   await runWith({ chunks: "2.5" });
-  assert.match(await page.textContent("#error"), /^chunks must be an integer from 1 to 100000 \(got 2\.5\)$/);
+  assert.match(await page.textContent("#error"), /^Chunks: must be an integer from 1 to 100,000 \(got "2\.5"\)$/);
+
+  // Chunks takes plain integers: what Number() would read as 1,000 or 16 is refused as typed.
+  for (const typed of ["1e3", "0x10"]) {
+    await runWith({ chunks: typed });
+    assert.equal(await page.textContent("#error"), `Chunks: must be an integer from 1 to 100,000 (got "${typed}")`);
+    assert.equal(await page.getAttribute("[name=chunks]", "aria-invalid"), "true");
+  }
 
   await runWith({ chunks: "six" });
-  assert.equal(await page.textContent("#error"), 'chunks must be an integer from 1 to 100000 (got "six")');
+  assert.equal(await page.textContent("#error"), 'Chunks: must be an integer from 1 to 100,000 (got "six")');
 
   await runWith({ chunks: "4", seed: "7" });
   assert.equal(await page.isVisible("#error"), false);
   assert.match((await logLines()).at(-1), /^Final answer: /);
   assert.equal(await page.locator(".lane").count(), 4);
-  assert.match(await page.innerText("#answer"), /chunks spent \d+ ms waiting for slower chunks/);
+  assert.match(await page.innerText("#answer"), /chunks spent [\d,.]+ ms waiting for slower chunks/);
 });
 
 test("a failing chunk stops the group: its lane fails, every other lane is cancelled", async () => {
@@ -203,7 +210,7 @@ test("your own text is chunked, searched and quoted; bad chunking names its fiel
     "The ferry to the island leaves at seven. Tickets are sold on board.",
   ].join("\n\n");
   await runWith({ documents: text, query: "When does the ferry leave?", chunkWords: "0" });
-  assert.equal(await page.textContent("#error"), "chunkWords must be an integer from 1 to 10000 (got 0)");
+  assert.equal(await page.textContent("#error"), "Words per chunk: must be an integer from 1 to 10,000 (got 0)");
   assert.equal(await page.getAttribute("[name=chunkWords]", "class"), "invalid");
 
   await runWith({ chunkWords: "", overlapWords: "" });
@@ -247,8 +254,8 @@ const lineStarts = (prefix) => page.waitForFunction(
 async function assertStopped(baseline, label) {
   await waitIdle();
   assert.equal(await page.isVisible("#error"), false, `${label}: no error is shown`);
-  assert.match(await page.textContent("#answer"), /^Stopped: every chunk was cancelled at \d+ ms\.$/, label);
-  assert.match(await page.textContent("#run-state"), /^Stopped at \d+ ms\.$/, label);
+  assert.match(await page.textContent("#answer"), /^Stopped: every chunk was cancelled at [\d,.]+ ms\.$/, label);
+  assert.match(await page.textContent("#run-state"), /^Stopped at [\d,.]+ ms\.$/, label);
   const lines = await logLines();
   assert.equal(lines.at(-1), "Pipeline stopped: every chunk was cancelled", label);
   assert.equal(lines.filter((line) => line.startsWith("Pipeline stopped")).length, 1, label);
@@ -276,7 +283,7 @@ test("Stop cancels every chunk mid-Phase 1 and mid-Phase 2, and leaves no timer 
   assert.equal(await page.isDisabled("#stop"), false, "Stop is enabled while a run is in flight");
   assert.equal(await page.isDisabled("#run"), false, "Run stays enabled, to restart");
   assert.equal(await page.textContent("#run"), "Restart");
-  assert.equal(await page.evaluate(() => document.activeElement?.id), "run", "focus stays on Run");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "stop", "focus moves to Stop while running");
   await lineStarts("Phase 1 complete");
   assert.ok(await liveTimers() > baseline, "the run's sleeps are setTimeout timers (else this test proves nothing)");
   await page.click("#stop");
@@ -312,7 +319,7 @@ test("Stop cancels every chunk mid-Phase 1 and mid-Phase 2, and leaves no timer 
     assert.equal(await page.locator(".barrier").count(), 0);
   } else {
     assert.equal(lines.at(-1), "Pipeline stopped: every chunk was cancelled");
-    assert.match(await page.textContent("#answer"), /^Stopped: every chunk was cancelled at \d+ ms\.$/);
+    assert.match(await page.textContent("#answer"), /^Stopped: every chunk was cancelled at [\d,.]+ ms\.$/);
   }
   assert.equal(await liveTimers(), baseline);
   assert.deepEqual(problems, []);
@@ -357,7 +364,7 @@ test("20 rapid reruns: each aborts the one in flight, and only the last run is d
   assert.match(await page.textContent("#documents-summary"), /the bundled corpus, 7 chunks/);
   assert.match(await page.textContent("#answer .answer-text"), /\[chunk-[0-6]\]/);
   assert.equal(await page.isVisible("#error"), false);
-  assert.equal(await page.textContent("#run-state"), "");
+  assert.match(await page.textContent("#run-state"), /^Done in [\d,.]+ ms\.$/);
   // The 19 superseded runs ended too: none is still sleeping on a timer.
   assert.equal(await liveTimers(), baseline, "no superseded run is left running");
   const before = lines.length;
@@ -443,12 +450,12 @@ test("a hanging chunk times out: the error and its lane say so", async () => {
 
 test("option errors of the failure controls highlight their control", async () => {
   await runWith({ ...DEFAULTS, barrier: "classic", onChunkError: "drop-out" });
-  assert.match(await page.textContent("#error"), /^onChunkError cannot be "drop-out" with barrier "classic"/);
+  assert.match(await page.textContent("#error"), /^When a chunk fails: cannot be "drop-out" with barrier "classic"/);
   assert.equal(await page.getAttribute("[name=onChunkError]", "class"), "invalid");
   assert.equal(await page.evaluate(() => document.activeElement?.name), "onChunkError");
 
   await runWith({ ...DEFAULTS, faultChunk: "five" });
-  assert.match(await page.textContent("#error"), /^faults\b.*"five"/);
+  assert.match(await page.textContent("#error"), /^Fault chunk: must be a chunk index from 0 to 99,999 \(got "five"\)$/);
   assert.equal(await page.getAttribute("[name=faultChunk]", "class"), "invalid");
   assert.equal(await page.$eval("[name=onChunkError]", (select) => select.classList.contains("invalid")), false,
     "the old highlight is gone");
@@ -492,6 +499,50 @@ test("the form wraps at 390 px: every control stays inside the viewport", async 
   } finally {
     await page.setViewportSize({ width: 1360, height: 900 });
   }
+});
+
+test("every setting lives in the query string: a shared link replays the same run", async () => {
+  await runWith({ ...DEFAULTS, chunks: "9", seed: "", barrier: "classic", timeScale: "1", query: "How does BM25 score?" });
+  const shared = new URL(page.url());
+  assert.equal(shared.searchParams.get("chunks"), "9");
+  assert.equal(shared.searchParams.get("barrier"), "classic");
+  assert.equal(shared.searchParams.get("query"), "How does BM25 score?");
+  assert.match(shared.searchParams.get("seed"), /^\d+$/, "the seed the run used, though the field was blank");
+  const first = await logLines();
+
+  const other = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  try {
+    await other.goto(shared.href);
+    await other.waitForSelector("#run:not([disabled])");
+    assert.equal(await other.inputValue("[name=chunks]"), "9");
+    assert.equal(await other.inputValue("[name=barrier]"), "classic");
+    assert.equal(await other.inputValue("[name=seed]"), shared.searchParams.get("seed"));
+    await other.click("#run");
+    await other.waitForSelector("#stop:disabled");
+    await other.waitForFunction(() => /^Done in/.test(document.querySelector("#run-state").textContent));
+    const again = await other.textContent("#answer .answer-text");
+    assert.equal(`Final answer: ${again}`, first.at(-1));
+    assert.equal(first.filter((line) => line.startsWith("Phase 2 complete")).length, 9);
+  } finally {
+    await other.close();
+  }
+  await fillForm(DEFAULTS);
+});
+
+test("document text is always text: a [chunk-7] inside a document is no citation", async () => {
+  const text = "The ferry leaves at seven, see [chunk-7] in the timetable. Tickets are sold on board.";
+  await runWith({ ...DEFAULTS, documents: text, query: "When does the ferry leave?" });
+  assert.equal(await page.textContent("#answer .answer-text"),
+    "The ferry leaves at seven, see [chunk-7] in the timetable. [chunk-0]");
+  const citations = await page.$$eval("#answer .answer-text .cite", (nodes) => nodes.map((node) => [node.tagName, node.textContent]));
+  assert.deepEqual(citations, [["BUTTON", "[chunk-0]"]]);
+  assert.match(await page.textContent("#documents-summary"), /your text, 1 chunk$/);
+  assert.ok((await logLines()).includes("Top 1 chunk: ['chunk-0']"));
+  // One polite announcement at the end of a run, with the answer's first sentence.
+  assert.equal(await page.textContent("#announcer"),
+    await page.evaluate(() => `Run finished in ${document.querySelector("#run-state").textContent.slice(8, -1)}. ` +
+      "Answer: The ferry leaves at seven, see [chunk-7] in the timetable."));
+  await fillForm(DEFAULTS);
 });
 
 test("nothing was logged to the console as an error", () => {

@@ -1,0 +1,19 @@
+// How the page writes numbers and counts: one place, so every panel agrees.
+
+const integer = new Intl.NumberFormat("en");
+const oneDecimal = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
+
+/** 1342147208 → "1,342,147,208". */
+export function formatCount(value) {
+  return integer.format(value);
+}
+
+/** Milliseconds for a sentence: "1,234 ms", "0.4 ms" (one decimal under 10 ms, where it matters). */
+export function formatMs(ms) {
+  return `${(Math.abs(ms) < 10 ? oneDecimal : integer).format(ms)} ms`;
+}
+
+/** "1 chunk", "46 chunks", "1,000 chunks". */
+export function plural(count, singular, pluralForm = `${singular}s`) {
+  return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
+}
