@@ -5,12 +5,10 @@
 // lines are in view is one division, and the list scrolls to any of them.
 
 import { copyText, downloadText } from "./copy-text.js";
+import { formatCount, plural } from "./format.js";
 
 /** Rows drawn beyond each edge of the view, so a quick scroll shows no blank strip. */
 const OVERSCAN = 12;
-
-/** Line numbers, grouped ("12,345"): the page is in English. */
-const NUMBER = new Intl.NumberFormat("en");
 
 export class LogView {
   /** `root` is the scroll container (role="log"); the buttons copy or download every line, `status` says how it went. */
@@ -85,9 +83,9 @@ export class LogView {
     this.spacer.hidden = count === 0;
     if (count !== this.labelled) {
       this.labelled = count;
-      root.setAttribute("aria-label", `Run log, ${NUMBER.format(count)} ${count === 1 ? "line" : "lines"}`);
+      root.setAttribute("aria-label", `Run log, ${plural(count, "line")}`);
       // Room for the biggest number's digits and separators, so "1,000" never shows as "000".
-      root.style.setProperty("--log-gutter", `${NUMBER.format(Math.max(count, 99)).length}ch`);
+      root.style.setProperty("--log-gutter", `${formatCount(Math.max(count, 99)).length}ch`);
     }
     if (!this.rowHeight) this.rowHeight = this.measure();
     const height = this.rowHeight || 18; // not laid out yet (no lines, or hidden): a guess until it is
@@ -116,7 +114,7 @@ export class LogView {
   /** One line's row. The number is CSS content from data-n: never copied, and not read out (see log.css). */
   row(index) {
     const row = element("div", `log-row ${this.classes[index]}`);
-    row.dataset.n = NUMBER.format(index + 1);
+    row.dataset.n = formatCount(index + 1);
     row.textContent = this.lines[index];
     return row;
   }
@@ -140,14 +138,14 @@ export class LogView {
     }
     const copied = await copyText(this.text());
     this.status.textContent = copied
-      ? `Copied ${NUMBER.format(count)} ${count === 1 ? "line" : "lines"}.`
+      ? `Copied ${plural(count, "line")}.`
       : "This browser blocked copying: use Download .txt instead.";
   }
 
   /** Download .txt: every line in a text file. */
   download() {
     downloadText(`${this.text()}\n`, "rag-phase-sync-log.txt");
-    this.status.textContent = `Saved ${NUMBER.format(this.lines.length)} lines as rag-phase-sync-log.txt.`;
+    this.status.textContent = `Saved ${plural(this.lines.length, "line")} as rag-phase-sync-log.txt.`;
   }
 }
 

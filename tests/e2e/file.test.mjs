@@ -34,7 +34,9 @@ after(async () => {
 
 /** A new page whose console errors, uncaught errors and CSP violations land in `problems`, and requests in `requests`. */
 async function watchedPage() {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  const page = await browser.newPage({
+    viewport: { width: 1360, height: 900 }, permissions: ["clipboard-read", "clipboard-write"],
+  });
   const problems = [];
   const requests = [];
   // Chromium logs a CSP refusal only as a console message; the event names it for certain.
@@ -66,7 +68,11 @@ test("opened from a file, the page runs the pipeline from the standalone bundle"
   await page.waitForSelector("#stop:disabled", { timeout: 30_000 });
   await page.waitForFunction(() => document.querySelector("#run").textContent === "Run", null, { timeout: 30_000 });
 
-  const lines = await page.$$eval("#log li", (items) => items.map((item) => item.textContent));
+  // Through Copy all: on a file: page too the clipboard (or its fallback) must take every line.
+  await page.click("#log-copy");
+  await page.waitForFunction(() => document.querySelector("#log-status").textContent !== "");
+  assert.match(await page.textContent("#log-status"), /^Copied \d+ lines\.$/);
+  const lines = (await page.evaluate(() => navigator.clipboard.readText())).split("\n");
   assert.match(lines.at(-1), /^Final answer: \S/, lines.join("\n"));
   assert.equal(`Final answer: ${await page.textContent("#answer p")}`, lines.at(-1));
   const top = await page.$$eval("#answer .sources code", (codes) => codes.map((code) => code.textContent));
