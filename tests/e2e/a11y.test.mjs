@@ -1,6 +1,6 @@
 // Accessibility of the page in every state a reader meets it in: axe-core's
 // WCAG 2.1 A/AA and best-practice rules (idle, mid-run, after a run; 1280 and
-// 390 px wide; Documents open and closed), the keyboard alone (Tab reaches
+// 390 px wide; light and dark; Documents open and closed), the keyboard alone (Tab reaches
 // every control, Enter runs, Stop stops, focus never drops to <body>), and no
 // sideways scrolling at 390 px.
 
@@ -31,8 +31,8 @@ after(async () => {
 });
 
 /** A fresh page at `width` px, loaded and ready to run; its errors land in `problems`. */
-async function openPage(width) {
-  const page = await browser.newPage({ viewport: { width, height: 844 } });
+async function openPage(width, colorScheme = "light") {
+  const page = await browser.newPage({ viewport: { width, height: 844 }, colorScheme });
   page.problems = [];
   page.on("console", (message) => message.type() === "error" && page.problems.push(message.text()));
   page.on("pageerror", (error) => page.problems.push(error.message));
@@ -80,9 +80,9 @@ async function assertAxeClean(page, label) {
   assert.equal(violations.length, 0, `${label}: ${violations.length} axe violations\n${violations.join("\n")}`);
 }
 
-for (const width of WIDTHS) {
-  test(`axe at ${width} px: idle, mid-run and after a run, Documents closed and open`, async (t) => {
-    const page = await openPage(width);
+for (const [width, scheme] of WIDTHS.flatMap((width) => [[width, "light"], [width, "dark"]])) {
+  test(`axe at ${width} px, ${scheme}: idle, mid-run and after a run, Documents closed and open`, async (t) => {
+    const page = await openPage(width, scheme);
     try {
       const states = [
         ["idle", async () => {}],
@@ -94,7 +94,7 @@ for (const width of WIDTHS) {
         for (const open of [false, true]) {
           await t.test(`${state}, Documents ${open ? "open" : "closed"}`, async () => {
             await setDocuments(page, open);
-            await assertAxeClean(page, `${width} px, ${state}, Documents ${open ? "open" : "closed"}`);
+            await assertAxeClean(page, `${width} px, ${scheme}, ${state}, Documents ${open ? "open" : "closed"}`);
             if (state === "mid-run") assert.equal(await running(page), true, "the run was still in flight");
           });
         }
