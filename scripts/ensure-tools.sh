@@ -48,18 +48,23 @@ fi
 
 command -v node >/dev/null && command -v npm >/dev/null \
   || fail "node and npm are missing: install Node.js 20 or newer (Debian: apt-get install nodejs npm)"
-# npm writes node_modules/.package-lock.json on install: older than the lock
-# file means the lock changed since, so install again.
+# `npm ci` in folder $1 unless its node_modules was installed from the lock
+# file as it is now (a copy of the lock is kept beside the packages: comparing
+# contents, unlike timestamps, neither misses a change nor reinstalls forever).
+npm_ci_if_changed() {
+  if ! cmp -s "$1/package-lock.json" "$1/node_modules/.installed-lock.json"; then
+    say "installing $2"
+    (cd "$1" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    cp "$1/package-lock.json" "$1/node_modules/.installed-lock.json"
+  fi
+}
+
 # binaryen and esbuild from npm, pinned in scripts/package-lock.json: `make
 # build` shrinks the release module with wasm-opt, then bundles the page with
 # esbuild (whose platform binary is an npm package too). (Debian's binaryen is
 # too old for the wasm features rustc enables, and wasm-pack's own download
 # cannot run here.)
-if [ ! scripts/node_modules/.package-lock.json -nt scripts/package-lock.json ] \
-  || [ ! -x scripts/node_modules/.bin/wasm-opt ] || [ ! -x scripts/node_modules/.bin/esbuild ]; then
-  say "installing the build's npm packages (wasm-opt, esbuild)"
-  (cd scripts && npm ci --no-audit --no-fund)
-fi
+npm_ci_if_changed scripts "the build's npm packages (wasm-opt, esbuild)"
 
 [ "$need" = build ] && exit 0
 
@@ -75,9 +80,5 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   fi
 fi
 
-# The same lock-file check as for scripts/ above.
-if [ ! tests/e2e/node_modules/.package-lock.json -nt tests/e2e/package-lock.json ]; then
-  say "installing the e2e test's npm packages"
-  # PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: the test drives Debian's chromium.
-  (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
-fi
+# PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD (set for every install): the test drives Debian's chromium.
+npm_ci_if_changed tests/e2e "the e2e test's npm packages (playwright-core, axe-core)"
