@@ -2,7 +2,8 @@
 // each event it streams into the lanes, the barrier meters, the log and the
 // answer. Every number shown comes from an event or the run's result.
 
-import { BarrierView, Timeline } from "./timeline.js";
+import { Gate } from "./gate.js";
+import { Lanes } from "./lanes.js";
 
 const $ = (selector) => document.querySelector(selector);
 const form = $("#controls");
@@ -13,8 +14,8 @@ const errorBox = $("#error");
 const logList = $("#log");
 const answerBox = $("#answer");
 const documentsSummary = $("#documents-summary");
-const timeline = new Timeline($("#timeline"), $("#lanes-note"));
-const barriers = new BarrierView($("#barriers"));
+const timeline = new Lanes($("#timeline"), { legend: $("#timeline-panel .lanes-legend") });
+const barriers = new Gate($("#barriers"));
 
 /** Log lines kept on the page; a 100,000-chunk run prints 200,000. */
 const MAX_LOG_LINES = 2000;
