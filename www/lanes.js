@@ -57,7 +57,8 @@ export class Lanes {
     this.scroll.append(this.list);
     this.view.append(this.canvas, this.scroll);
     this.releasesList = el("ul", "releases sr-only");
-    root.append(this.tools, this.view, this.releasesList);
+    this.axisText = el("p", "axis sr-only");
+    root.append(this.tools, this.view, this.axisText, this.releasesList);
     this.context = this.canvas.getContext("2d");
     this.slots = [];
     this.frameId = 0;
@@ -136,6 +137,7 @@ export class Lanes {
     this.list.replaceChildren();
     this.slots = [];
     this.releasesList.replaceChildren();
+    this.axisText.textContent = "";
     this.note.textContent = "";
     this.canvas.setAttribute("aria-label", "No run yet.");
     this.zoomIn.disabled = this.zoomOut.disabled = true;
@@ -428,10 +430,11 @@ export class Lanes {
     context.fillStyle = this.palette.css.muted;
     context.fillRect(0, AXIS_H - 1, this.plotW, 1);
     const step = niceStep(this.axisMs / Math.max(2, Math.floor(this.plotW / 80)));
+    this.tickStep = step;
     context.textBaseline = "top";
     for (let t = 0; t <= this.axisMs + 1e-9; t += step) {
       const x = this.x(t);
-      context.fillRect(x - 0.5, AXIS_H - 6, 1, 6);
+      context.fillRect(x - 1, AXIS_H - 6, 2, 6); // centred on x, as the release lines are
       const text = milliseconds.format(t);
       const width = context.measureText(text).width;
       const left = Math.min(Math.max(x - width / 2, 0), this.plotW - width);
@@ -486,6 +489,8 @@ export class Lanes {
       return item;
     });
     if (items.length !== this.releasesList.childElementCount) this.releasesList.replaceChildren(...items);
+    setText(this.axisText, `Time axis: ${milliseconds.format(0)} to ${milliseconds.format(this.axisMs)}, ` +
+      `a tick every ${milliseconds.format(this.tickStep)}.`);
     const now = performance.now();
     if (final || now - this.labelledAt > 250) {
       this.labelledAt = now;
