@@ -18,12 +18,13 @@ import { drawCritical, drawEnd, paintColumn, paintSwatch, readPalette } from "./
 const MAX_ROWS = 48; // rows in view at once; a bigger run's rows are bands, or scroll
 const AXIS_H = 20; // CSS px above the rows: the time axis
 const FOOT_H = 32; // below the rows: two lines of release labels
-const PAD = 8; // CSS px either side of the plot, so that 0 ms and the last tick keep their labels
+const PAD = 12; // CSS px either side of the plot: room for the labels of 0 ms and the last tick, and for end marks
 const GAP = 3; // CSS px between one row's bar and the next
 const STATES = STATE_COUNT;
 /** In a one-chunk row, these states show as a marker, not a fill. */
-const MARKED = [STATE.done, STATE.failed, STATE.dropped, STATE.cancelled].reduce((skip, s) => ((skip[s] = true), skip), []);
-const NO_SKIP = [];
+const MARKED = new Uint8Array(STATE_COUNT);
+for (const state of [STATE.done, STATE.failed, STATE.dropped, STATE.cancelled]) MARKED[state] = 1;
+const NO_SKIP = new Uint8Array(STATE_COUNT);
 
 const milliseconds = new Intl.NumberFormat(undefined, {
   style: "unit", unit: "millisecond", unitDisplay: "short", maximumFractionDigits: 0,
@@ -361,23 +362,26 @@ export class Lanes {
    *  rows on the canvas. Counts are summed from column 0 (cheap); pixels are written only where they changed. */
   paint(fromColumn, end) {
     const rows = this.range[1] - this.range[0];
-    const stride = this.columns + 1;
+    const columns = this.columns;
+    const stride = columns + 1;
     const endColumn = this.column(end);
-    const toColumn = fromColumn === 0 ? this.columns : Math.min(this.columns, endColumn + 1);
+    const toColumn = fromColumn === 0 ? columns : Math.min(columns, endColumn + 1);
     const skip = this.k === 1 ? MARKED : NO_SKIP;
+    const { diff, pixels, sizes } = this;
+    const tiles = this.palette.tiles;
     const counts = new Int32Array(STATES);
     const idle = new Int32Array(STATES);
     const barH = Math.max(1, Math.round((this.rowH - GAP) * this.dpr));
     for (let i = 0; i < rows; i++) {
       counts.fill(0);
-      idle[STATE.idle] = this.sizes[i];
+      idle[STATE.idle] = sizes[i];
       const top = Math.round((i * this.rowH + GAP / 2) * this.dpr);
       const base = i * STATES * stride;
       for (let column = 0; column < toColumn; column++) {
-        for (let s = 0; s < STATES; s++) counts[s] += this.diff[base + s * stride + column];
+        for (let s = 0, at = base + column; s < STATES; s++, at += stride) counts[s] += diff[at];
         if (column < fromColumn) continue;
         const shown = column <= endColumn ? counts : idle; // the future is empty track
-        paintColumn(this.pixels, this.columns, column, top, barH, shown, 0, this.sizes[i], this.palette.tiles, skip);
+        paintColumn(pixels, columns, column, top, barH, shown, 0, sizes[i], tiles, skip);
       }
     }
     this.dirtyFrom = endColumn;
