@@ -21,6 +21,7 @@ const FOOT_H = 32; // below the rows: two lines of release labels
 const PAD = 12; // CSS px either side of the plot: room for the labels of 0 ms and the last tick, and for end marks
 const GAP = 3; // CSS px between one row's bar and the next
 const STATES = STATE_COUNT;
+const TEXT_MS = 200; // the text of a run in flight: five times a second is plenty to read, and spares the DOM
 /** In a one-chunk row, these states show as a marker, not a fill. */
 const MARKED = new Uint8Array(STATE_COUNT);
 for (const state of [STATE.done, STATE.failed, STATE.dropped, STATE.cancelled]) MARKED[state] = 1;
@@ -134,6 +135,7 @@ export class Lanes {
     cancelAnimationFrame(this.frameId);
     this.frameId = 0;
     this.history = null;
+    this.diff = null; // the next run's rows are rebuilt at its first frame
     this.root.classList.add("empty");
     this.list.replaceChildren();
     this.slots = [];
@@ -161,7 +163,7 @@ export class Lanes {
     this.now = 0;
     this.running = true;
     this.highlighted = -1;
-    this.labelledAt = -Infinity;
+    this.textAt = -Infinity;
     this.range = [0, 0];
     this.invalidate("layout");
   }
@@ -174,9 +176,15 @@ export class Lanes {
     if (event.type === "phase-start" && event.plannedMs) this.axisWant = Math.max(this.axisWant, event.t + event.plannedMs);
     if (event.type === "run-end") {
       this.running = false;
-      this.axisMs = Math.max(event.t, 1); // the final axis fits the run exactly
-      this.fullDirty = true;
-      this.frame(); // now, so that nothing on the page changes once the run has ended
+      this.scaleTo(Math.max(event.t, 1)); // the final axis fits the run exactly
+      // The text now, so that nothing on the page changes once the run has ended; the canvas (a rebuild)
+      // at the next frame, so that it is not added to the run's last task.
+      if (this.diff) {
+        this.renderText(true);
+        this.invalidate("full");
+      } else {
+        this.frame(); // the run ended before its first frame: all of it now
+      }
       return;
     }
     this.textDirty = true;
@@ -225,15 +233,22 @@ export class Lanes {
     if (!this.frameId && this.history) this.frameId = requestAnimationFrame(() => this.frame());
   }
 
-  /** Time `t` (ms) as x in CSS pixels on the canvas: the one mapping bars, axis, lines and markers share. */
-  x(t) {
-    const x = PAD + (t / this.axisMs) * (this.plotW - 2 * PAD);
-    return Math.round(x * this.dpr) / this.dpr; // on a device pixel, so that lines are crisp and bars meet them
+  /** The axis runs from 0 to `axisMs`: sets the one mapping from time to device pixels that everything uses. */
+  scaleTo(axisMs) {
+    this.axisMs = axisMs;
+    this.perMs = ((this.plotW - 2 * PAD) * this.dpr) / axisMs;
+    this.offset = PAD * this.dpr;
+    this.tickStep = niceStep(axisMs / Math.max(2, Math.floor(this.plotW / 80)));
   }
 
-  /** Time `t` as a device-pixel column of the canvas. */
+  /** Time `t` (ms) as a device-pixel column of the canvas: where a bar starting at `t` starts. */
   column(t) {
-    return Math.min(this.columns, Math.max(0, Math.round(this.x(t) * this.dpr)));
+    return Math.min(this.columns, Math.max(0, Math.round(this.offset + t * this.perMs)));
+  }
+
+  /** Time `t` as x in CSS pixels: the same column, for the vector marks (lines, axis, markers) drawn over the bars. */
+  x(t) {
+    return Math.round(this.offset + t * this.perMs) / this.dpr;
   }
 
   /** Sizes everything for the zoom level and the width: rows, canvas, device pixels. */
@@ -255,6 +270,7 @@ export class Lanes {
     this.canvas.width = Math.round(this.plotW * this.dpr);
     this.canvas.height = Math.round((AXIS_H + this.viewH + FOOT_H) * this.dpr);
     this.columns = this.canvas.width;
+    this.scaleTo(this.axisMs);
     this.zoomIn.disabled = this.level === this.levels.length - 1;
     this.zoomOut.disabled = this.level === 0;
     this.scale.textContent = this.k === 1 ? "1 chunk a row" : `${integer.format(this.k)} chunks a row`;
@@ -273,13 +289,14 @@ export class Lanes {
     if (!this.palette) this.palette = readPalette(this.root);
     const end = this.running ? Math.max(this.now, history.lastT) : history.endT;
     if (this.running && Math.max(end, this.axisWant) > this.axisMs) {
-      this.axisMs = Math.max(end, this.axisWant) * 1.25; // headroom, so that it rescales rarely
+      this.scaleTo(Math.max(end, this.axisWant) * 1.5); // headroom, so that it rescales rarely
       this.fullDirty = true;
     }
     // The rows in view; rows scrolled in or out, or any full redraw, rebuild them from the history.
     const first = Math.max(0, Math.floor(this.scroll.scrollTop / this.rowH));
     const last = Math.min(this.rows, Math.ceil((this.scroll.scrollTop + this.viewH) / this.rowH));
-    if (this.fullDirty || first !== this.range[0] || last !== this.range[1]) {
+    const anew = this.fullDirty || first !== this.range[0] || last !== this.range[1];
+    if (anew) {
       this.range = [first, last];
       this.rebuild();
       this.paint(0, end);
@@ -289,7 +306,10 @@ export class Lanes {
       this.paint(this.dirtyFrom, end);
     }
     this.drawOverlay();
-    if (this.textDirty) this.renderText(!this.running);
+    // Rows that moved are written at once (they must sit beside their bars); news from events a few times a second.
+    if (this.textDirty && (anew || !this.running || performance.now() - this.textAt >= TEXT_MS)) {
+      this.renderText(!this.running);
+    }
   }
 
   /** Rebuilds the state counts of the rows in view: per row, per state, a difference array over columns. */
@@ -298,30 +318,23 @@ export class Lanes {
     const [first, last] = this.range;
     const rows = last - first;
     const stride = this.columns + 1;
-    this.diff = new Int32Array(rows * STATES * stride);
-    this.current = new Int32Array(rows * STATES);
+    const diff = (this.diff = new Int32Array(rows * STATES * stride));
+    const current = (this.current = new Int32Array(rows * STATES));
     this.sizes = new Int32Array(rows);
-    const diff = this.diff;
     for (let i = 0; i < rows; i++) {
       const from = (first + i) * this.k;
       const to = Math.min(history.chunks, from + this.k);
       this.sizes[i] = to - from;
       const base = i * STATES;
       diff[(base + STATE.idle) * stride] += to - from;
-      this.current[base + STATE.idle] += to - from;
-      let previous = STATE.idle;
-      const visit = (t, state) => {
+      current[base + STATE.idle] += to - from;
+      history.replay(from, to, (t, before, after) => {
         const column = this.column(t);
-        diff[(base + previous) * stride + column]--;
-        diff[(base + state) * stride + column]++;
-        previous = state;
-      };
-      for (let c = from; c < to; c++) {
-        previous = STATE.idle;
-        history.replay(c, visit);
-        this.current[base + STATE.idle]--;
-        this.current[base + previous]++;
-      }
+        diff[(base + before) * stride + column]--;
+        diff[(base + after) * stride + column]++;
+        current[base + before]--;
+        current[base + after]++;
+      });
     }
     const image = this.context.createImageData(this.columns, Math.round(rows * this.rowH * this.dpr) || 1);
     this.image = image;
@@ -358,30 +371,33 @@ export class Lanes {
     this.dirtyFrom = Math.min(this.dirtyFrom, column);
   }
 
-  /** Paints device columns from `fromColumn` to the column of `end` (later columns are track), then puts the
-   *  rows on the canvas. Counts are summed from column 0 (cheap); pixels are written only where they changed. */
+  /** Paints device columns from `fromColumn` (0: all anew) to the column of `end` (later columns are track), then
+   *  puts the rows on the canvas. Counts are summed from column 0 (cheap); pixels are written only where they changed. */
   paint(fromColumn, end) {
     const rows = this.range[1] - this.range[0];
     const columns = this.columns;
     const stride = columns + 1;
     const endColumn = this.column(end);
-    const toColumn = fromColumn === 0 ? columns : Math.min(columns, endColumn + 1);
+    const toColumn = Math.min(columns, endColumn + 1); // the future is empty track
     const skip = this.k === 1 ? MARKED : NO_SKIP;
     const { diff, pixels, sizes } = this;
     const tiles = this.palette.tiles;
     const counts = new Int32Array(STATES);
-    const idle = new Int32Array(STATES);
     const barH = Math.max(1, Math.round((this.rowH - GAP) * this.dpr));
+    const top = (i) => Math.round((i * this.rowH + GAP / 2) * this.dpr);
+    if (fromColumn === 0) {
+      // Everything anew: gaps clear, bars all track (native fills), then the columns up to now.
+      pixels.fill(0);
+      for (let i = 0; i < rows; i++) {
+        for (let y = top(i); y < top(i) + barH; y++) pixels.fill(tiles[STATE.idle][0], y * columns, (y + 1) * columns);
+      }
+    }
     for (let i = 0; i < rows; i++) {
       counts.fill(0);
-      idle[STATE.idle] = sizes[i];
-      const top = Math.round((i * this.rowH + GAP / 2) * this.dpr);
       const base = i * STATES * stride;
       for (let column = 0; column < toColumn; column++) {
         for (let s = 0, at = base + column; s < STATES; s++, at += stride) counts[s] += diff[at];
-        if (column < fromColumn) continue;
-        const shown = column <= endColumn ? counts : idle; // the future is empty track
-        paintColumn(pixels, columns, column, top, barH, shown, 0, sizes[i], tiles, skip);
+        if (column >= fromColumn) paintColumn(pixels, columns, column, top(i), barH, counts, 0, sizes[i], tiles, skip);
       }
     }
     this.dirtyFrom = endColumn;
@@ -433,8 +449,7 @@ export class Lanes {
     const context = this.context;
     context.fillStyle = this.palette.css.muted;
     context.fillRect(0, AXIS_H - 1, this.plotW, 1);
-    const step = niceStep(this.axisMs / Math.max(2, Math.floor(this.plotW / 80)));
-    this.tickStep = step;
+    const step = this.tickStep;
     context.textBaseline = "top";
     for (let t = 0; t <= this.axisMs + 1e-9; t += step) {
       const x = this.x(t);
@@ -473,7 +488,7 @@ export class Lanes {
 
   /**
    * The text alternative: the rows in view as DOM (names, statuses, rank badges), the releases as a list,
-   * and the canvas's aria-label, which changes at most four times a second while the run goes on.
+   * and the canvas's aria-label. While the run goes on, frame() calls it at most every TEXT_MS.
    */
   renderText(final) {
     const history = this.history;
@@ -495,11 +510,8 @@ export class Lanes {
     if (items.length !== this.releasesList.childElementCount) this.releasesList.replaceChildren(...items);
     setText(this.axisText, `Time axis: ${milliseconds.format(0)} to ${milliseconds.format(this.axisMs)}, ` +
       `a tick every ${milliseconds.format(this.tickStep)}.`);
-    const now = performance.now();
-    if (final || now - this.labelledAt > 250) {
-      this.labelledAt = now;
-      setIfChanged(this.canvas, "aria-label", this.summary(final));
-    }
+    setIfChanged(this.canvas, "aria-label", this.summary(final));
+    this.textAt = performance.now();
   }
 
   /** Row slot `row` shows display row `r`: one chunk's lane, or a band of chunks. */
