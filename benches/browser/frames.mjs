@@ -2,14 +2,19 @@
 // The page's frame times while it draws a run: the demo page itself (its form,
 // its lanes, its log), served and driven in headless Chromium, over 1,000,
 // 10,000 and 100,000 chunks on real timers (Speed "real time", the default
-// latencies: the page has no zero-latency option). For each run, in a fresh
-// tab after one warm-up run of the bundled corpus:
+// latencies: the page has no zero-latency option), RUNS times each in a fresh
+// tab after one warm-up run of the bundled corpus, reporting the median of each
+// figure over the runs:
 //
 //   - frame times: the intervals between requestAnimationFrame callbacks from
 //     Run to the end of the run, as p50 / p95 / max;
 //   - the longest task (PerformanceObserver "longtask");
 //   - makespan / critical path (the run's makespanMs over the longest planned
 //     embed plus the longest planned score, critical-path.mjs, as bench.mjs).
+//
+// Each size runs twice: the page as it is, and the page with the lanes and the
+// gate switched off (their apply and tick made no-ops), so that what the
+// drawing costs can be told from what the pipeline and the rest of the page do.
 //
 // The page's own module is left as it is; only the WASM module's
 // runPipelineBatched is wrapped (by serving a small module in its place) so
@@ -25,6 +30,7 @@ import { ROOT, startServer } from "../../scripts/serve.mjs";
 import { criticalPath } from "./critical-path.mjs";
 
 const SIZES = [1_000, 10_000, 100_000];
+const RUNS = 3;
 const OUT = join(ROOT, "target", "bench-frames.json");
 const GOALS = { 1_000: 16.7, 10_000: 16.7, 100_000: 33 }; // p95 frame ms
 const LONG_TASK_GOAL = 50;
@@ -90,8 +96,14 @@ async function runForm(page, chunks) {
   await page.waitForSelector("#stop:disabled", { timeout: 300_000 });
 }
 
-/** One measured run of `n` chunks in a fresh tab. */
-async function measure(browser, url, n) {
+/** Makes the lanes and the gate draw nothing (the modules are the page's own instances). */
+async function switchOffDrawing() {
+  const [{ Lanes }, { Gate }] = await Promise.all([import("/www/lanes.js"), import("/www/gate.js")]);
+  Lanes.prototype.apply = Lanes.prototype.tick = Gate.prototype.apply = () => {};
+}
+
+/** RUNS measured runs of `n` chunks in a fresh tab, drawn by the lanes or (`drawing` false) not. */
+async function measure(browser, url, n, drawing) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
     const problems = [];
@@ -102,25 +114,30 @@ async function measure(browser, url, n) {
     await page.waitForSelector("#run:not([disabled])");
     await page.evaluate(`window.criticalPath = ${criticalPath}`);
     await runForm(page, ""); // warm-up: the bundled corpus
-    await page.evaluate(startRecording);
-    await runForm(page, String(n));
-    const recorded = await page.evaluate(() => window.benchStop());
-    if (problems.length) throw new Error(`the page raised: ${problems.join("; ")}`);
-    if (await page.isVisible("#error")) throw new Error(`the run failed: ${await page.textContent("#error")}`);
-    const sorted = [...recorded.frames].sort((a, b) => a - b);
-    return {
-      n,
-      frames: sorted.length,
-      p50: percentile(sorted, 0.5),
-      p95: percentile(sorted, 0.95),
-      max: sorted.at(-1),
-      longTasks: recorded.longTasks.length,
-      longestTaskMs: Math.max(0, ...recorded.longTasks),
-      events: recorded.events,
-      makespanMs: recorded.makespanMs,
-      criticalPathMs: recorded.criticalPathMs,
-      ratio: recorded.makespanMs / recorded.criticalPathMs,
-    };
+    if (!drawing) await page.evaluate(switchOffDrawing);
+    const runs = [];
+    for (let run = 0; run < RUNS; run++) {
+      await page.evaluate(startRecording);
+      await runForm(page, String(n));
+      const recorded = await page.evaluate(() => window.benchStop());
+      if (problems.length) throw new Error(`the page raised: ${problems.join("; ")}`);
+      if (await page.isVisible("#error")) throw new Error(`the run failed: ${await page.textContent("#error")}`);
+      const sorted = [...recorded.frames].sort((a, b) => a - b);
+      runs.push({
+        frames: sorted.length,
+        p50: percentile(sorted, 0.5),
+        p95: percentile(sorted, 0.95),
+        max: sorted.at(-1),
+        longTasks: recorded.longTasks.length,
+        longestTaskMs: Math.max(0, ...recorded.longTasks),
+        events: recorded.events,
+        makespanMs: recorded.makespanMs,
+        criticalPathMs: recorded.criticalPathMs,
+        ratio: recorded.makespanMs / recorded.criticalPathMs,
+      });
+    }
+    const median = (key) => [...runs.map((run) => run[key])].sort((a, b) => a - b)[Math.floor(RUNS / 2)];
+    return { n, drawing, ...Object.fromEntries(Object.keys(runs[0]).map((key) => [key, median(key)])), runs };
   } finally {
     await page.close();
   }
@@ -131,15 +148,16 @@ function report(chromium, rows) {
   const lines = [
     `Chromium ${chromium} (headless), node ${process.version}, viewport 1280 × 900, Speed "real time"`,
     "",
-    "| chunks | frames | p50 ms | p95 ms (goal) | max ms | longest task ms (goal ≤ 50) | makespan / critical path |",
-    "|---:|---:|---:|---:|---:|---:|---:|",
-    ...rows.map((row) => `| ${row.n.toLocaleString("en-US")} | ${row.frames} | ${fixed(row.p50)} | ` +
+    "| chunks | lanes and gate | frames | p50 ms | p95 ms (goal) | max ms | longest task ms (goal ≤ 50) | makespan / critical path |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((row) => `| ${row.n.toLocaleString("en-US")} | ${row.drawing ? "drawing" : "off"} | ${row.frames} | ${fixed(row.p50)} | ` +
       `${fixed(row.p95)} (≤ ${GOALS[row.n]}) | ${fixed(row.max)} | ${fixed(row.longestTaskMs, 0)} | ` +
       `${fixed(row.ratio, 2)} (${fixed(row.makespanMs, 0)} / ${fixed(row.criticalPathMs, 0)}) |`),
     "",
     "- frame: the interval between requestAnimationFrame callbacks from Run to the run's end (the page's whole " +
       "main thread: the pipeline, the lanes, the log); longest task: PerformanceObserver \"longtask\" (0: none over 50 ms).",
-    "- each run in a fresh tab, after one warm-up run of the bundled corpus; critical path as in bench.mjs.",
+    `- the median of each figure over ${RUNS} runs in one fresh tab, after a warm-up run of the bundled corpus; critical path as in bench.mjs.`,
+    "- lanes and gate off: their apply and tick made no-ops after the warm-up; the rest of the page (log, answer) as is.",
   ];
   return lines.join("\n");
 }
@@ -155,10 +173,10 @@ async function main() {
     server = served.server;
     browser = await launchChromium();
     chromium = browser.version();
-    for (const n of SIZES) {
-      const row = await measure(browser, served.url, n);
+    for (const n of SIZES) for (const drawing of [true, false]) {
+      const row = await measure(browser, served.url, n, drawing);
       rows.push(row);
-      console.error(`  ${n} chunks: frames p50 ${row.p50.toFixed(1)} / p95 ${row.p95.toFixed(1)} / max ${row.max.toFixed(1)} ms, ` +
+      console.error(`  ${n} chunks, lanes ${drawing ? "drawing" : "off"}: frames p50 ${row.p50.toFixed(1)} / p95 ${row.p95.toFixed(1)} / max ${row.max.toFixed(1)} ms, ` +
         `longest task ${row.longestTaskMs.toFixed(0)} ms, makespan / critical path ${row.ratio.toFixed(2)}`);
     }
   } finally {
