@@ -136,6 +136,7 @@ export class Lanes {
     this.frameId = 0;
     this.history = null;
     this.diff = null; // the next run's rows are rebuilt at its first frame
+    this.current = this.sizes = null;
     this.root.classList.add("empty");
     this.list.replaceChildren();
     this.slots = [];
@@ -187,6 +188,10 @@ export class Lanes {
       }
       return;
     }
+    // Marks that reach outside the columns that change this frame: the whole canvas is presented again.
+    const type = event.type;
+    if (type === "barrier-release" || (this.k === 1 && (type === "chunk-failed" || type === "chunk-dropped" ||
+      type === "chunk-cancelled"))) this.overlayDirty = true;
     this.textDirty = true;
     this.invalidate();
   }
@@ -299,13 +304,14 @@ export class Lanes {
     if (anew) {
       this.range = [first, last];
       this.rebuild();
-      this.paint(0, end);
       this.fullDirty = false;
       this.textDirty = true;
-    } else {
-      this.paint(this.dirtyFrom, end);
     }
-    this.drawOverlay();
+    const [from, to] = this.paint(anew ? 0 : this.dirtyFrom, end);
+    // Only the columns that changed go to the canvas, with the marks over them: a frame touches a sliver.
+    if (anew || this.overlayDirty) this.present(0, this.columns);
+    else if (to > from) this.present(from, to);
+    this.overlayDirty = false;
     // Rows that moved are written at once (they must sit beside their bars); news from events a few times a second.
     if (this.textDirty && (anew || !this.running || performance.now() - this.textAt >= TEXT_MS)) {
       this.renderText(!this.running);
@@ -318,9 +324,11 @@ export class Lanes {
     const [first, last] = this.range;
     const rows = last - first;
     const stride = this.columns + 1;
-    const diff = (this.diff = new Int32Array(rows * STATES * stride));
-    const current = (this.current = new Int32Array(rows * STATES));
-    this.sizes = new Int32Array(rows);
+    // The same arrays again when the size is the same (every rescale): a 100k run's frames make no garbage.
+    const reuse = (array, length) => (array?.length === length ? array.fill(0) : new Int32Array(length));
+    const diff = (this.diff = reuse(this.diff, rows * STATES * stride));
+    const current = (this.current = reuse(this.current, rows * STATES));
+    this.sizes = reuse(this.sizes, rows);
     for (let i = 0; i < rows; i++) {
       const from = (first + i) * this.k;
       const to = Math.min(history.chunks, from + this.k);
@@ -336,9 +344,11 @@ export class Lanes {
         current[base + after]++;
       });
     }
-    const image = this.context.createImageData(this.columns, Math.round(rows * this.rowH * this.dpr) || 1);
-    this.image = image;
-    this.pixels = new Uint32Array(image.data.buffer);
+    const height = Math.round(rows * this.rowH * this.dpr) || 1;
+    if (this.image?.width !== this.columns || this.image.height !== height) {
+      this.image = this.context.createImageData(this.columns, height);
+      this.pixels = new Uint32Array(this.image.data.buffer);
+    }
     this.dirtyFrom = 0;
   }
 
@@ -371,8 +381,9 @@ export class Lanes {
     this.dirtyFrom = Math.min(this.dirtyFrom, column);
   }
 
-  /** Paints device columns from `fromColumn` (0: all anew) to the column of `end` (later columns are track), then
-   *  puts the rows on the canvas. Counts are summed from column 0 (cheap); pixels are written only where they changed. */
+  /** Paints device columns from `fromColumn` (0: all anew) to the column of `end` (later columns are track) into
+   *  the rows' image; returns the columns painted. Counts are summed from column 0 (cheap); pixels are written
+   *  only where they changed. */
   paint(fromColumn, end) {
     const rows = this.range[1] - this.range[0];
     const columns = this.columns;
@@ -401,27 +412,43 @@ export class Lanes {
       }
     }
     this.dirtyFrom = endColumn;
-    const y = Math.round((AXIS_H + this.range[0] * this.rowH - this.scroll.scrollTop) * this.dpr);
-    const clipTop = Math.round(AXIS_H * this.dpr) - y;
-    this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    this.context.putImageData(this.image, 0, y, 0, clipTop, this.columns, Math.round(this.viewH * this.dpr));
+    return [fromColumn, toColumn];
   }
 
-  /** Axis, release lines and labels, critical path, and how single lanes ended: vector marks over the bars. */
-  drawOverlay() {
+  /**
+   * Puts device columns [from, to) of the rows on the canvas and draws the marks over them, clipped to them,
+   * so that a mark is drawn once on fresh pixels; all columns also redraw the axis and the release labels.
+   */
+  present(from, to) {
+    const context = this.context;
+    const full = from === 0 && to === this.columns;
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    if (full) context.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    const y = Math.round((AXIS_H + this.range[0] * this.rowH - this.scroll.scrollTop) * this.dpr);
+    const clipTop = Math.round(AXIS_H * this.dpr) - y;
+    context.putImageData(this.image, 0, y, from, clipTop, to - from, Math.round(this.viewH * this.dpr));
+    context.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    context.font = "11px system-ui, sans-serif";
+    if (full) {
+      this.drawAxis();
+      this.drawReleaseLabels();
+    }
+    context.save();
+    context.beginPath();
+    context.rect(from / this.dpr, AXIS_H, (to - from) / this.dpr, this.viewH);
+    context.clip();
+    this.drawMarks();
+    context.restore();
+  }
+
+  /** Over the bars: how single lanes ended, the critical path, the release lines. */
+  drawMarks() {
     const context = this.context;
     const history = this.history;
     const palette = this.palette;
-    context.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    context.font = "11px system-ui, sans-serif";
-    this.drawAxis();
     const rowTop = (r) => AXIS_H + r * this.rowH - this.scroll.scrollTop + GAP / 2;
     const barH = this.rowH - GAP;
     const [first, last] = this.range;
-    context.save();
-    context.beginPath();
-    context.rect(0, AXIS_H, this.plotW, this.viewH);
-    context.clip();
     if (this.k === 1) {
       for (let c = first; c < last; c++) {
         const end = history.endedAt(c);
@@ -440,8 +467,8 @@ export class Lanes {
       if (Number.isNaN(start) || Number.isNaN(stop)) return;
       drawCritical(context, this.x(start), this.x(stop), rowTop(row), barH, palette);
     });
-    context.restore();
-    this.drawReleases();
+    context.fillStyle = palette.css.release;
+    for (const release of history.releases) context.fillRect(this.x(release.t) - 1, AXIS_H, 2, this.viewH);
   }
 
   /** Ticks and round numbers along the top, spaced for the width. */
@@ -462,8 +489,8 @@ export class Lanes {
     }
   }
 
-  /** The release of each generation: a line through every row, and a label below that overlaps nothing. */
-  drawReleases() {
+  /** Each release's label below the rows, beside its line, where it overlaps neither the other nor the axis. */
+  drawReleaseLabels() {
     const context = this.context;
     const bottom = AXIS_H + this.viewH;
     const placed = [[], []]; // [left, right] spans taken on each of the two label lines
@@ -471,7 +498,7 @@ export class Lanes {
     this.history.releases.forEach((release, generation) => {
       const x = this.x(release.t);
       context.fillStyle = this.palette.css.release;
-      context.fillRect(x - 1, AXIS_H, 2, this.viewH + 3);
+      context.fillRect(x - 1, bottom, 2, 3); // the line's foot, pointing at its label
       const text = `gen ${generation}`;
       const width = context.measureText(text).width;
       // Generation 0 to the left of its line, 1 to the right: they then part, however close the lines are.
