@@ -568,7 +568,8 @@ export class Lanes {
     const key = `${from}:${ranks}`;
     if (name.dataset.key !== key) {
       name.dataset.key = key;
-      name.replaceChildren(el("span", "sr-only", "chunks "), `${integer.format(from)}–${integer.format(to)}`,
+      // Plain numbers, as in chunk ids ("chunk-9823"), and short enough for a narrow screen.
+      name.replaceChildren(el("span", "sr-only", "chunks "), `${from}–${to}`,
         ...ranks.map((rank) => el("span", "rank", String(rank))));
     }
     const i = r - this.range[0];
