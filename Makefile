@@ -58,9 +58,11 @@ verify:
 
 # Every benchmark, then one table of the figures the performance goals name
 # (target/bench.json): the barrier (criterion), the pipeline natively against
-# the seed's Python, and the pipeline in headless Chromium.
+# the seed's Python, the pipeline in headless Chromium, and the page's frame
+# times while it draws a run (frames.mjs).
 bench: tools build
 	cargo bench --bench barrier
 	cargo bench --bench pipeline
 	node benches/browser/bench.mjs
+	node benches/browser/frames.mjs
 	node benches/summary.mjs

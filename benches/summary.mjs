@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The last step of `make bench`: one table of the figures the project's
-// performance goals name, read from what the three benchmarks wrote in this
+// performance goals name, read from what the four benchmarks wrote in this
 // run (target/bench-barrier.json, target/bench-pipeline.json,
-// target/bench-browser.json), written again as target/bench.json.
+// target/bench-browser.json, target/bench-frames.json), written again as
+// target/bench.json.
 //
 // Usage: node benches/summary.mjs
 
@@ -16,6 +17,7 @@ const read = (name) => {
 const barrier = read("bench-barrier.json");
 const pipeline = read("bench-pipeline.json");
 const browser = read("bench-browser.json");
+const frames = read("bench-frames.json");
 
 const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
 const at = (rows, n) => rows?.find((row) => row.n === n);
@@ -32,6 +34,10 @@ const realRatio = (n) => {
   return ratios[Math.floor(ratios.length / 2)];
 };
 const freeze = (name) => browser?.freeze?.find((entry) => entry.name === name);
+/** The page's frame figures at `n` chunks, with the lanes drawing (frames.mjs). */
+const page = (n) => frames?.rows.find((row) => row.n === n && row.drawing);
+const pageSlash = (key, digits = 1) =>
+  [1_000, 10_000, 100_000].map((n) => fixed(page(n)?.[key], digits)).join(" / ");
 const usPerWait = (contender) =>
   barrier?.find((row) => row.parties === 100_000 && row.contender.includes(contender))?.usPerWait;
 
@@ -48,13 +54,18 @@ const figures = [
     goal: "<= 50", digits: 0 },
   { figure: "longest task during a 100k-chunk run, real latency (ms)", now: freeze("default latencies")?.longestTaskMs,
     goal: "<= 50", digits: 0 },
+  { figure: "the page drawing a run at real time, 1k / 10k / 100k chunks: p95 frame (ms)", text: pageSlash("p95"),
+    goal: "<= 16.7 / 16.7 / 33" },
+  { figure: "… longest task (ms)", text: pageSlash("longestTaskMs", 0), goal: "<= 50" },
+  { figure: "… makespan / critical path at 10k chunks", now: page(10_000)?.ratio, goal: "<= 1.15" },
   { figure: "release .wasm, gzip -9 (KB)", now: browser?.wasm && browser.wasm.gzip9 / 1000, goal: "<= 60", digits: 1 },
   { figure: "PhaseBarrier vs async-barrier at 100k parties: speed-up",
     now: usPerWait("async-barrier") / usPerWait("PhaseBarrier"), goal: ">= 2" },
 ];
 
 console.log("\n| figure | now | goal |\n|---|---:|---:|");
-for (const { figure, now, goal, digits } of figures) console.log(`| ${figure} | ${fixed(now, digits)} | ${goal} |`);
-const missing = [["barrier", barrier], ["pipeline", pipeline], ["browser", browser]].filter(([, data]) => !data);
+for (const { figure, now, text, goal, digits } of figures) console.log(`| ${figure} | ${text ?? fixed(now, digits)} | ${goal} |`);
+const missing = [["barrier", barrier], ["pipeline", pipeline], ["browser", browser], ["frames", frames]]
+  .filter(([, data]) => !data);
 for (const [name] of missing) console.log(`(no target/bench-${name}.json: run that benchmark first)`);
 writeFileSync(new URL("bench.json", target), `${JSON.stringify({ date: new Date().toISOString(), figures }, null, 2)}\n`);

@@ -2,8 +2,9 @@
 // each event it streams into the lanes, the barrier meters, the log and the
 // answer. Every number shown comes from an event or the run's result.
 
+import { Gate } from "./gate.js";
+import { Lanes } from "./lanes.js";
 import { LogView } from "./log-view.js";
-import { BarrierView, Timeline } from "./timeline.js";
 import { formatCount, formatMs, plural } from "./format.js";
 import { restoreForm, saveForm } from "./url-state.js";
 import { loadWasm } from "./wasm-loader.js";
@@ -18,8 +19,8 @@ const answerBox = $("#answer");
 const documentsSummary = $("#documents-summary");
 const announcer = $("#announcer");
 const timelinePanel = $("#timeline-panel");
-const timeline = new Timeline($("#timeline"), $("#lanes-note"));
-const barriers = new BarrierView($("#barriers"));
+const timeline = new Lanes($("#timeline"), { legend: $("#timeline-panel .lanes-legend") });
+const barriers = new Gate($("#barriers"));
 const log = new LogView($("#log"), {
   copyButton: $("#log-copy"), downloadButton: $("#log-download"), status: $("#log-status"),
 });

@@ -31,6 +31,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ROOT, startServer } from "../../scripts/serve.mjs";
+import { criticalPath } from "./critical-path.mjs";
 
 const SIZES = [1_000, 10_000, 100_000]; // measurement 1 and 2
 const REAL_SIZES = [6, 1_000, 10_000]; // measurement 3
@@ -102,13 +103,11 @@ async function installPageHelpers({ zero }) {
    * with `plan`, it also keeps the longest plannedMs of each phase (the critical path).
    */
   function counter(plan) {
-    const count = { events: 0, tSum: 0, embedPlanned: 0, scorePlanned: 0 };
+    const count = { events: 0, tSum: 0, path: plan ? window.criticalPath() : null }; // critical-path.mjs
     count.onEvent = (event) => {
       count.events++;
       count.tSum += event.t;
-      if (!plan || event.type !== "phase-start") return;
-      if (event.phase === "embed") count.embedPlanned = Math.max(count.embedPlanned, event.plannedMs);
-      if (event.phase === "score") count.scorePlanned = Math.max(count.scorePlanned, event.plannedMs);
+      count.path?.onEvent(event);
     };
     count.onBatch = (batch) => batch.forEach(count.onEvent);
     return count;
@@ -127,7 +126,7 @@ async function installPageHelpers({ zero }) {
       events: count.events,
       tSum: count.tSum,
       makespanMs: result.makespanMs,
-      criticalPathMs: plan ? count.embedPlanned + count.scorePlanned : undefined,
+      criticalPathMs: count.path?.ms(),
     };
   }
 
@@ -181,6 +180,7 @@ async function withPage(browser, url, use) {
     page.on("pageerror", (error) => problems.push(error.message));
     await page.goto(url);
     await page.waitForSelector("#run:not([disabled])");
+    await page.evaluate(`window.criticalPath = ${criticalPath}`);
     await page.evaluate(installPageHelpers, { zero: ZERO });
     const result = await use(page);
     if (problems.length) throw new Error(`the page raised: ${problems.join("; ")}`);

@@ -50,6 +50,46 @@ const logLines = () => page.evaluate(async () => {
   return lines;
 });
 
+/** Sums the band rows' texts ("209 done, 1 dropped") into { state: chunks }. */
+const bandTotals = () => page.$$eval("#timeline .band .status", (items) => {
+  const totals = {};
+  for (const item of items) {
+    for (const [, count, state] of item.textContent.matchAll(/(\d[\d,]*) (\w+)/g)) {
+      totals[state] = (totals[state] ?? 0) + Number(count.replaceAll(",", ""));
+    }
+  }
+  return totals;
+});
+
+/** Finds chunk `chunk` with the lanes' own "Find chunk" control, and waits for its highlighted lane. */
+async function findChunk(chunk) {
+  await page.fill("#timeline [name=find]", String(chunk));
+  await page.press("#timeline [name=find]", "Enter");
+  await page.waitForFunction((chunk) => document.querySelector("#timeline .lane.highlighted .name")?.firstChild
+    ?.textContent === `chunk-${chunk}`, chunk);
+}
+
+/** Whether the canvas has a pixel near colour `property` (a custom property) in chunk `chunk`'s lane. */
+const laneHasColour = (chunk, property) => page.evaluate(([chunk, property]) => {
+  const canvas = document.querySelector("#timeline .lanes-canvas");
+  const row = [...document.querySelectorAll("#timeline .lane")].find((lane) =>
+    lane.querySelector(".name").firstChild.textContent === `chunk-${chunk}`);
+  const probe = document.createElement("canvas").getContext("2d");
+  probe.fillStyle = getComputedStyle(canvas).getPropertyValue(property);
+  probe.fillRect(0, 0, 1, 1);
+  const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+  const box = canvas.getBoundingClientRect();
+  const lane = row.getBoundingClientRect();
+  const ratio = canvas.width / box.width;
+  const top = Math.round((lane.top - box.top) * ratio);
+  const height = Math.round(lane.height * ratio);
+  const { data } = canvas.getContext("2d").getImageData(0, top, canvas.width, height);
+  for (let i = 0; i < data.length; i += 4) {
+    if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 30) return true;
+  }
+  return false;
+}, [chunk, property]);
+
 const SELECTS = new Set(["timeScale", "barrier", "faultPhase", "faultKind", "onChunkError", "phaseTimeoutMs"]);
 
 /** Fills the form with `fields` (by name) without running. */
@@ -159,7 +199,8 @@ test("a failing chunk stops the group: its lane fails, every other lane is cance
   assert.equal(await page.locator(".lane.cancelled").count(), 5);
   assert.ok(!lines.some((line) => line.startsWith("Phase 2 complete")), "no chunk scored");
   assert.ok(lines.some((line) => line.startsWith("Barrier broken: chunk-2 failed")), lines.join("\n"));
-  assert.match(await page.textContent(".barrier.broken"), /PhaseBarrier, generation 0.*broken at \d+ ms/);
+  assert.match(await page.textContent(".gate"), /^PhaseBarrier\b.*generation 0: broken at \d+ ms/);
+  assert.match(await page.textContent(".barrier.broken"), /^generation 0: broken at \d+ ms/);
   await page.screenshot({ path: `${ARTIFACTS}failure.png`, fullPage: true });
 
   // The classic barrier cannot be broken: the page says the group dropped its waiters.
@@ -198,8 +239,10 @@ test("the bundled corpus answers with quotes and citations that point at their l
   assert.match(await page.textContent("#answer .sources li"), /score \d\.\d\d · BM25 \d+\.\d\d · cosine -?\d\.\d\d/);
   assert.match(await page.textContent("#answer .without-barrier"),
     /^Without the barrier: \d+ of 46 chunks would have scored against a partial corpus .* the top 3 would have been chunk-\d+, chunk-\d+, chunk-\d+/);
+  const cited = await page.textContent("#answer .cite");
   await page.click("#answer .cite");
-  assert.equal(await page.locator(".lane.flash").count(), 1, "the cited lane is highlighted");
+  assert.equal(await page.locator(".lane.highlighted").count(), 1, "the cited lane is highlighted");
+  assert.equal(`[${await page.$eval(".lane.highlighted .name", (name) => name.firstChild.textContent)}]`, cited);
   await page.screenshot({ path: `${ARTIFACTS}corpus.png`, fullPage: true });
 });
 
@@ -391,18 +434,23 @@ test("drop-out at 200 chunks: chunk-150 leaves the barrier, the other 199 answer
   // Both generations waited for 199: generation 0 lowered mid-way, generation 1 from the start.
   const gates = await page.$$eval(".barrier", (boxes) => boxes.map((box) => box.textContent));
   gates.forEach((gate) => assert.match(gate, /released at \d+ ms (by chunk-\d+, the last of 199 to arrive|when chunk-150 dropped out: the other 199 had all arrived \(leader chunk-\d+\)); 1 dropped out$/));
-  assert.equal(await page.locator(".lane").count(), 48, "the timeline draws the first 48 lanes");
+  // 200 chunks are bands of chunks; they count chunk-150 out and every other one done.
+  assert.deepEqual(await bandTotals(), { done: 199, dropped: 1 });
+  await findChunk(150);
+  assert.equal(await page.textContent(".lane.dropped.highlighted .status"), "dropped out (error)");
 
-  // A visible lane: chunk-5 drops out in Phase 2, after it was embedded.
+  // chunk-5 drops out in Phase 2, after it was embedded; its own lane says so, with a mark.
   await runWith({ faultChunk: "5", faultPhase: "score" });
   assert.equal(await page.isVisible("#error"), false);
+  assert.deepEqual(await bandTotals(), { done: 199, dropped: 1 }, "nobody failed or was cancelled");
+  await findChunk(5);
   assert.equal(await page.locator(".lane.dropped").count(), 1);
   assert.equal(await page.textContent(".lane.dropped .name"), "chunk-5");
   assert.equal(await page.textContent(".lane.dropped .status"), "dropped out (error)");
   assert.match(await page.getAttribute(".lane.dropped", "title"), /^Phase 2 failed: chunk-5 \(.+\); it drops out/);
-  assert.equal(await page.locator(".lane.dropped .marker.dropped").count(), 1);
+  assert.ok(await laneHasColour(5, "--lane-dropped"), "chunk-5's lane has the dropped-out mark");
   assert.equal(await page.locator(".lane.cancelled, .lane.failed").count(), 0);
-  assert.equal(await page.locator(".lane.done").count(), 47);
+  assert.equal(await page.locator(".lane.done").count(), await page.locator(".lane").count() - 1);
   assert.match(await page.textContent("#answer .dropped-out"), /^Dropped out: chunk-5 \(.+\)/);
   const [gate0, gate1] = await page.$$eval(".barrier", (boxes) => boxes.map((box) => box.textContent));
   assert.match(gate0, /the last of 200 to arrive$/, "generation 0 released before chunk-5 dropped out");
@@ -465,11 +513,12 @@ test("option errors of the failure controls highlight their control", async () =
   assert.match((await logLines()).at(-1), /^Final answer: /);
 });
 
-test("a lane cancelled before it started says so (timeline.js fed events directly)", async () => {
+test("a lane cancelled before it started says so (lanes.js fed events directly)", async () => {
   const lanes = await page.evaluate(async () => {
-    const { Timeline } = await import("/www/timeline.js");
+    const { Lanes } = await import("/www/lanes.js");
     const root = document.createElement("div");
-    const timeline = new Timeline(root, document.createElement("p"));
+    document.querySelector("#timeline-panel").append(root); // laid out, with the panel's colours
+    const timeline = new Lanes(root);
     timeline.reset(3);
     const events = [
       { type: "phase-start", chunk: 0, phase: "embed", t: 0, plannedMs: 100 },
@@ -478,7 +527,10 @@ test("a lane cancelled before it started says so (timeline.js fed events directl
       { type: "chunk-failed", chunk: 2, phase: "score", message: "timed out after 250 ms", timedOut: true, t: 5 },
     ];
     for (const event of events) timeline.apply(event);
-    return [...root.querySelectorAll(".lane")].map((row) => [row.className, row.querySelector(".status").textContent]);
+    await new Promise(requestAnimationFrame); // the rows are written once a frame
+    const rows = [...root.querySelectorAll(".lane")].map((row) => [row.className, row.querySelector(".status").textContent]);
+    root.remove();
+    return rows;
   });
   assert.deepEqual(lanes, [
     ["lane cancelled", "cancelled in Phase 1"],
