@@ -120,7 +120,7 @@ function citeButton(chunk, text) {
   button.className = "cite";
   button.textContent = text;
   button.addEventListener("click", () => {
-    const shown = timeline.highlight(chunk);
+    const shown = timeline.highlight(chunk, { focus: true });
     answerBox.querySelector(`.sources [data-chunk="${chunk}"]`)?.classList.add("flash");
     if (!shown) runState.textContent = `chunk-${chunk} has no lane drawn.`;
   });

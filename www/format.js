@@ -1,6 +1,6 @@
 // How the page writes numbers and counts: one place, so every panel agrees.
 
-const integer = new Intl.NumberFormat("en");
+const integer = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
 
 /** 1342147208 → "1,342,147,208". */

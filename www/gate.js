@@ -6,6 +6,8 @@
 // second), and nothing here is a live region (a 100,000-chunk run would read
 // out 200,000 arrivals).
 
+import { formatCount } from "./format.js";
+
 /** What each barrier kind is called on the page. */
 const BARRIER_NAMES = { phase: "PhaseBarrier", classic: "async-barrier" };
 /** Arrivals show at most this often (ms): 100,000 of them need not repaint the page 60 times a second. */
@@ -93,9 +95,9 @@ export class Gate {
         gate.arrived = gate.parties;
         // A drop-out can complete a generation (every other party had arrived); Rust says which.
         gate.text = event.droppedOutId
-          ? `released at ${event.t.toFixed(0)} ms when ${event.droppedOutId} dropped out: the other ` +
-            `${event.parties} had all arrived (leader ${event.leaderId}); ${this.dropOuts()}`
-          : `released at ${event.t.toFixed(0)} ms by ${event.leaderId}, the last of ${event.parties} to arrive` +
+          ? `released at ${formatCount(Math.round(event.t))} ms when ${event.droppedOutId} dropped out: the other ` +
+            `${formatCount(event.parties)} had all arrived (leader ${event.leaderId}); ${this.dropOuts()}`
+          : `released at ${formatCount(Math.round(event.t))} ms by ${event.leaderId}, the last of ${formatCount(event.parties)} to arrive` +
             (this.dropped > 0 ? `; ${this.dropOuts()}` : "");
         if (event.generation === 0) this.open(1); // the same gate, its next generation
         break;
@@ -104,7 +106,7 @@ export class Gate {
         gate.state = "broken";
         // The reason reads "chunk-2 failed in Phase 1 (embed): why"; its head is enough here.
         const cause = event.reason.split(": ")[0];
-        gate.text = `broken at ${event.t.toFixed(0)} ms: ${cause}, so nobody waits for it`;
+        gate.text = `broken at ${formatCount(Math.round(event.t))} ms: ${cause}, so nobody waits for it`;
         break;
       }
       case "run-end":
@@ -140,8 +142,8 @@ export class Gate {
 
   /** "3/46 arrived", or with drop-outs "3 of 45 parties arrived, 1 dropped out". */
   count(gate) {
-    if (this.dropped === 0) return `${gate.arrived}/${gate.parties} arrived`;
-    return `${gate.arrived} of ${gate.parties} parties arrived, ${this.dropOuts()}`;
+    if (this.dropped === 0) return `${formatCount(gate.arrived)}/${formatCount(gate.parties)} arrived`;
+    return `${formatCount(gate.arrived)} of ${formatCount(gate.parties)} parties arrived, ${this.dropOuts()}`;
   }
 
   dropOuts() {
@@ -157,7 +159,7 @@ export class Gate {
     if (!this.generations) return;
     const current = this.generations[this.current];
     const finished = current.state === "released";
-    const lowered = this.dropped > 0 ? ` · parties lowered to ${this.parties}` : "";
+    const lowered = this.dropped > 0 ? ` · parties lowered to ${formatCount(this.parties)}` : "";
     setText(this.head, `${this.name} · one barrier, reused: ` +
       `${finished ? "both generations released" : `generation ${this.current}`}${lowered}`);
     this.box.className = `gate ${current.state}`;

@@ -12,6 +12,7 @@
 // paints only the columns that changed, for the rows in view; a zoom, scroll,
 // resize or rescale rebuilds the rows in view from the per-chunk history.
 
+import { formatCount, formatMs } from "./format.js";
 import { LaneHistory, STATE, STATE_COUNT, STATE_NAMES } from "./lane-history.js";
 import { drawCritical, drawEnd, paintColumn, paintSwatch, readPalette } from "./lane-paint.js";
 
@@ -27,10 +28,6 @@ const MARKED = new Uint8Array(STATE_COUNT);
 for (const state of [STATE.done, STATE.failed, STATE.dropped, STATE.cancelled]) MARKED[state] = 1;
 const NO_SKIP = new Uint8Array(STATE_COUNT);
 
-const milliseconds = new Intl.NumberFormat(undefined, {
-  style: "unit", unit: "millisecond", unitDisplay: "short", maximumFractionDigits: 0,
-});
-const integer = new Intl.NumberFormat();
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 
 /** An element with a class and, optionally, text. */
@@ -125,7 +122,7 @@ export class Lanes {
       const shown = text !== "" && this.highlight(chunk);
       this.note.textContent = shown ? `chunk-${chunk}: ${this.history.status(chunk)}`
         : !this.history ? "No run yet."
-          : `No chunk ${text || "?"}: this run has chunks 0 to ${integer.format(this.history.chunks - 1)}.`;
+          : `No chunk ${text || "?"}: this run has chunks 0 to ${formatCount(this.history.chunks - 1)}.`;
     });
     this.tools.append(zoom, find, this.note);
   }
@@ -203,9 +200,9 @@ export class Lanes {
     this.frame();
   }
 
-  /** Zooms to one chunk a row, scrolls chunk `chunk`'s lane into view and highlights it;
-   *  false if this run has no such chunk. */
-  highlight(chunk) {
+  /** Zooms to one chunk a row, scrolls chunk `chunk`'s lane into view and highlights it, with
+   *  `focus` also moving focus to it; false if this run has no such chunk. */
+  highlight(chunk, { focus = false } = {}) {
     const history = this.history;
     if (!history || !Number.isInteger(chunk) || chunk < 0 || chunk >= history.chunks) return false;
     this.level = this.levels.length - 1;
@@ -215,7 +212,18 @@ export class Lanes {
     this.pulse = !reducedMotion.matches; // a flash draws the eye, unless motion is unwelcome
     this.textDirty = true;
     this.frame(); // at once: the caller may look for the lane next
+    if (focus) this.focusLane(chunk);
     return true;
+  }
+
+  /** Moves focus to chunk `chunk`'s row of text (which scrolls the page to it), so a keyboard or screen
+   *  reader user lands where a sighted one looks. */
+  focusLane(chunk) {
+    if (this.textDirty) this.renderText(false);
+    const row = this.slots[chunk - this.range[0]];
+    if (!row) return;
+    row.tabIndex = -1; // focusable by script, not a Tab stop: there may be 100,000 of them
+    row.focus();
   }
 
   /** One zoom level in (`step` -1) or out (+1), keeping the chunk in the middle of the view in the middle. */
@@ -278,7 +286,7 @@ export class Lanes {
     this.scaleTo(this.axisMs);
     this.zoomIn.disabled = this.level === this.levels.length - 1;
     this.zoomOut.disabled = this.level === 0;
-    this.scale.textContent = this.k === 1 ? "1 chunk a row" : `${integer.format(this.k)} chunks a row`;
+    this.scale.textContent = this.k === 1 ? "1 chunk a row" : `${formatCount(this.k)} chunks a row`;
     this.layoutDirty = false;
     this.fullDirty = true;
     this.textDirty = true;
@@ -481,7 +489,7 @@ export class Lanes {
     for (let t = 0; t <= this.axisMs + 1e-9; t += step) {
       const x = this.x(t);
       context.fillRect(x - 1, AXIS_H - 6, 2, 6); // centred on x, as the release lines are
-      const text = milliseconds.format(t);
+      const text = formatMs(t);
       const width = context.measureText(text).width;
       const left = Math.min(Math.max(x - width / 2, 0), this.plotW - width);
       context.fillStyle = this.palette.css.muted;
@@ -530,13 +538,13 @@ export class Lanes {
     while (this.slots.length > last - first) this.slots.pop().remove();
     this.slots.forEach((row, i) => this.renderRow(row, first + i));
     const items = history.releases.map((release, generation) => {
-      const item = el("li", "release", `Generation ${generation} released at ${milliseconds.format(release.t)}; ` +
+      const item = el("li", "release", `Generation ${generation} released at ${formatMs(release.t)}; ` +
         `its leader, ${release.leaderId}, was the last to arrive (critical path, outlined).`);
       return item;
     });
     if (items.length !== this.releasesList.childElementCount) this.releasesList.replaceChildren(...items);
-    setText(this.axisText, `Time axis: ${milliseconds.format(0)} to ${milliseconds.format(this.axisMs)}, ` +
-      `a tick every ${milliseconds.format(this.tickStep)}.`);
+    setText(this.axisText, `Time axis: ${formatMs(0)} to ${formatMs(this.axisMs)}, ` +
+      `a tick every ${formatMs(this.tickStep)}.`);
     setIfChanged(this.canvas, "aria-label", this.summary(final));
     this.textAt = performance.now();
   }
@@ -577,7 +585,7 @@ export class Lanes {
     for (const state of [STATE.embed, STATE.waiting, STATE.score, STATE.done, STATE.failed, STATE.dropped,
       STATE.cancelled, STATE.idle]) {
       const count = this.current[i * STATES + state];
-      if (count > 0) parts.push(`${integer.format(count)} ${STATE_NAMES[state]}`);
+      if (count > 0) parts.push(`${formatCount(count)} ${STATE_NAMES[state]}`);
     }
     setText(status, parts.join(", "));
     setIfChanged(row, "title", "");
@@ -589,12 +597,12 @@ export class Lanes {
     const t = final ? history.endT : Math.max(this.now, history.lastT);
     const counts = [STATE.embed, STATE.waiting, STATE.score, STATE.done, STATE.failed, STATE.dropped, STATE.cancelled]
       .filter((state) => history.counts[state] > 0)
-      .map((state) => `${integer.format(history.counts[state])} ${STATE_NAMES[state]}`);
+      .map((state) => `${formatCount(history.counts[state])} ${STATE_NAMES[state]}`);
     const releases = history.releases.map((release, generation) =>
-      `generation ${generation} released at ${milliseconds.format(release.t)} by ${release.leaderId}`);
-    const broken = history.broken ? [`the barrier broke at ${milliseconds.format(history.broken.t)}`] : [];
-    return `Lanes of ${integer.format(history.chunks)} chunks, ${this.scale.textContent}, ` +
-      `${final ? "run ended" : "now"} at ${milliseconds.format(t)}: ${counts.join(", ") || "none started"}` +
+      `generation ${generation} released at ${formatMs(release.t)} by ${release.leaderId}`);
+    const broken = history.broken ? [`the barrier broke at ${formatMs(history.broken.t)}`] : [];
+    return `Lanes of ${formatCount(history.chunks)} chunks, ${this.scale.textContent}, ` +
+      `${final ? "run ended" : "now"} at ${formatMs(t)}: ${counts.join(", ") || "none started"}` +
       `${[...releases, ...broken].map((part) => `; ${part}`).join("")}.`;
   }
 

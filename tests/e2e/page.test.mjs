@@ -199,8 +199,8 @@ test("a failing chunk stops the group: its lane fails, every other lane is cance
   assert.equal(await page.locator(".lane.cancelled").count(), 5);
   assert.ok(!lines.some((line) => line.startsWith("Phase 2 complete")), "no chunk scored");
   assert.ok(lines.some((line) => line.startsWith("Barrier broken: chunk-2 failed")), lines.join("\n"));
-  assert.match(await page.textContent(".gate"), /^PhaseBarrier\b.*generation 0: broken at \d+ ms/);
-  assert.match(await page.textContent(".barrier.broken"), /^generation 0: broken at \d+ ms/);
+  assert.match(await page.textContent(".gate"), /^PhaseBarrier\b.*generation 0: broken at [\d,]+ ms/);
+  assert.match(await page.textContent(".barrier.broken"), /^generation 0: broken at [\d,]+ ms/);
   await page.screenshot({ path: `${ARTIFACTS}failure.png`, fullPage: true });
 
   // The classic barrier cannot be broken: the page says the group dropped its waiters.
@@ -243,6 +243,12 @@ test("the bundled corpus answers with quotes and citations that point at their l
   await page.click("#answer .cite");
   assert.equal(await page.locator(".lane.highlighted").count(), 1, "the cited lane is highlighted");
   assert.equal(`[${await page.$eval(".lane.highlighted .name", (name) => name.firstChild.textContent)}]`, cited);
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains("highlighted")), true,
+    "focus moved to the cited lane");
+  assert.equal(await page.evaluate(() => {
+    const box = document.activeElement.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= innerHeight;
+  }), true, "and the page scrolled it into view");
   await page.screenshot({ path: `${ARTIFACTS}corpus.png`, fullPage: true });
 });
 
@@ -433,7 +439,7 @@ test("drop-out at 200 chunks: chunk-150 leaves the barrier, the other 199 answer
   assert.ok(!(await page.textContent("#answer .answer-text")).includes("[chunk-150]"));
   // Both generations waited for 199: generation 0 lowered mid-way, generation 1 from the start.
   const gates = await page.$$eval(".barrier", (boxes) => boxes.map((box) => box.textContent));
-  gates.forEach((gate) => assert.match(gate, /released at \d+ ms (by chunk-\d+, the last of 199 to arrive|when chunk-150 dropped out: the other 199 had all arrived \(leader chunk-\d+\)); 1 dropped out$/));
+  gates.forEach((gate) => assert.match(gate, /released at [\d,]+ ms (by chunk-\d+, the last of 199 to arrive|when chunk-150 dropped out: the other 199 had all arrived \(leader chunk-\d+\)); 1 dropped out$/));
   // 200 chunks are bands of chunks; they count chunk-150 out and every other one done.
   assert.deepEqual(await bandTotals(), { done: 199, dropped: 1 });
   await findChunk(150);
@@ -467,7 +473,7 @@ test("drop-out at 200 chunks: chunk-150 leaves the barrier, the other 199 answer
   assert.equal(await page.locator(".lane.done").count(), 45);
   // Every other chunk embeds within 300 ms: chunk-4 timing out at 500 ms is what completed generation 0.
   assert.match(await page.textContent(".barrier"),
-    /released at \d+ ms when chunk-4 dropped out: the other 45 had all arrived \(leader chunk-\d+\); 1 dropped out$/);
+    /released at [\d,]+ ms when chunk-4 dropped out: the other 45 had all arrived \(leader chunk-\d+\); 1 dropped out$/);
   await page.screenshot({ path: `${ARTIFACTS}dropout.png`, fullPage: true });
 });
 

@@ -1,28 +1,52 @@
-// Screenshots of the page at 1280 and 390 px, idle and after a run, for a person to look at
-// (and for the README): `node tests/e2e/screenshots.mjs [out-dir] [query-string]`.
+// The README's screenshots, made again from the page as it is:
+//   node tests/e2e/screenshots.mjs [out-dir]        (default: docs/)
+// Writes screenshot.png (1280 px, a run of the bundled corpus), screenshot-phone.png
+// (390 px, the lanes) and screenshot-10k.png (a 10,000-chunk run's bands), plus
+// dark-theme twins (*-dark.png) to look at, not for the README. Needs `make build`.
 
 import { mkdirSync } from "node:fs";
 import { startServer } from "../../scripts/serve.mjs";
 import { launchChromium } from "./chromium.mjs";
 
-const out = process.argv[2] ?? new URL("./artifacts/", import.meta.url).pathname;
-const query = process.argv[3] ?? "?timeScale=1&seed=42";
+const out = process.argv[2] ?? new URL("../../docs/", import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
 const { server, url } = await startServer({ port: 0 });
 const browser = await launchChromium();
+
+/** A finished run of `query` in a fresh tab; returns the page. */
+async function ran({ width, height, scale = 1, scheme, query }) {
+  const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: scale, colorScheme: scheme });
+  page.on("pageerror", (error) => console.error(`pageerror: ${error.message}`));
+  await page.goto(`${url}?${query}`);
+  await page.waitForSelector("#run:not([disabled])");
+  await page.click("#run");
+  await page.waitForSelector("#stop:disabled", { timeout: 120_000 });
+  await page.waitForTimeout(300); // the gate's meter eases to its end
+  await page.focus("#run"); // a screenshot, not a focus ring on Stop's neighbour
+  await page.evaluate(() => document.activeElement.blur());
+  return page;
+}
+
+/** The timeline panel's box, at most `maxHeight` tall, in page coordinates. */
+const panel = (page, maxHeight) => page.$eval("#timeline-panel", (node, max) => {
+  const box = node.getBoundingClientRect();
+  return { x: box.left, y: box.top + scrollY, width: box.width, height: Math.min(box.height, max) };
+}, maxHeight);
+
 try {
-  for (const [width, height] of [[1280, 900], [390, 844]]) {
-    for (const scheme of ["light", "dark"]) {
-      const page = await browser.newPage({ viewport: { width, height }, colorScheme: scheme });
-      page.on("pageerror", (error) => console.error(`pageerror: ${error.message}`));
-      await page.goto(`${url}${query}`);
-      await page.waitForSelector("#run:not([disabled])");
-      await page.screenshot({ path: `${out}/idle-${width}-${scheme}.png`, fullPage: true });
-      await page.click("#run");
-      await page.waitForSelector("#stop:disabled", { timeout: 120_000 });
-      await page.screenshot({ path: `${out}/run-${width}-${scheme}.png`, fullPage: true });
-      await page.close();
-    }
+  for (const scheme of ["light", "dark"]) {
+    const suffix = scheme === "light" ? "" : "-dark";
+    let page = await ran({ width: 1280, height: 1100, scheme, query: "timeScale=1&seed=42" });
+    await page.screenshot({ path: `${out}/screenshot${suffix}.png` });
+    await page.close();
+
+    page = await ran({ width: 390, height: 844, scale: 2, scheme, query: "timeScale=1&seed=42" });
+    await page.screenshot({ path: `${out}/screenshot-phone${suffix}.png`, clip: await panel(page, 760), fullPage: true });
+    await page.close();
+
+    page = await ran({ width: 1280, height: 1100, scheme, query: "timeScale=1&seed=3&chunks=10000" });
+    await page.screenshot({ path: `${out}/screenshot-10k${suffix}.png`, clip: await panel(page, 900), fullPage: true });
+    await page.close();
   }
 } finally {
   await browser.close();
