@@ -603,6 +603,21 @@ test("document text is always text: a [chunk-7] inside a document is no citation
   await fillForm(DEFAULTS);
 });
 
+test("with prefers-reduced-motion nothing flashes or slides, and states still change", async () => {
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  try {
+    await runWith({ ...DEFAULTS, chunks: "12", seed: "4" });
+    await page.click("#answer .cite");
+    assert.equal(await page.locator(".lane.highlighted").count(), 1, "the cited lane is still highlighted");
+    const moving = await page.evaluate(() => document.getAnimations()
+      .filter((animation) => animation.playState === "running").map((animation) => animation.animationName ?? "transition"));
+    assert.deepEqual(moving, []);
+    assert.equal(await page.locator(".lane.pulse").count(), 0, "no flash");
+  } finally {
+    await page.emulateMedia({ reducedMotion: "no-preference" });
+  }
+});
+
 test("nothing was logged to the console as an error", () => {
   assert.deepEqual(problems, []);
 });

@@ -1,15 +1,17 @@
 // The README's screenshots, made again from the page as it is:
 //   node tests/e2e/screenshots.mjs [out-dir]        (default: docs/)
 // Writes screenshot.png (1280 px, a run of the bundled corpus), screenshot-phone.png
-// (390 px, the lanes) and screenshot-10k.png (a 10,000-chunk run's bands), plus
-// dark-theme twins (*-dark.png) to look at, not for the README. Needs `make build`.
+// (390 px, the lanes) and screenshot-10k.png (a 10,000-chunk run's bands), and their
+// dark-theme twins to tests/e2e/artifacts/ (to look at, not for the README). Needs `make build`.
 
 import { mkdirSync } from "node:fs";
 import { startServer } from "../../scripts/serve.mjs";
 import { launchChromium } from "./chromium.mjs";
 
-const out = process.argv[2] ?? new URL("../../docs/", import.meta.url).pathname;
-mkdirSync(out, { recursive: true });
+const docs = process.argv[2] ?? new URL("../../docs/", import.meta.url).pathname;
+const artifacts = new URL("./artifacts/", import.meta.url).pathname;
+mkdirSync(docs, { recursive: true });
+mkdirSync(artifacts, { recursive: true });
 const { server, url } = await startServer({ port: 0 });
 const browser = await launchChromium();
 
@@ -35,6 +37,7 @@ const panel = (page, maxHeight) => page.$eval("#timeline-panel", (node, max) => 
 
 try {
   for (const scheme of ["light", "dark"]) {
+    const out = scheme === "light" ? docs : artifacts;
     const suffix = scheme === "light" ? "" : "-dark";
     let page = await ran({ width: 1280, height: 1100, scheme, query: "timeScale=1&seed=42" });
     await page.screenshot({ path: `${out}/screenshot${suffix}.png` });
@@ -52,4 +55,4 @@ try {
   await browser.close();
   server.close();
 }
-console.log(`screenshots in ${out}`);
+console.log(`screenshots in ${docs} (dark twins in ${artifacts})`);
