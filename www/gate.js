@@ -6,19 +6,13 @@
 // second), and nothing here is a live region (a 100,000-chunk run would read
 // out 200,000 arrivals).
 
+import { el } from "./dom.js";
 import { formatCount } from "./format.js";
 
 /** What each barrier kind is called on the page. */
 const BARRIER_NAMES = { phase: "PhaseBarrier", classic: "async-barrier" };
 /** Arrivals show at most this often (ms): 100,000 of them need not repaint the page 60 times a second. */
 const TEXT_MS = 200;
-
-const el = (tag, className, text) => {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-};
 
 export class Gate {
   /** Draws the gate inside `root`. */

@@ -12,6 +12,7 @@
 // paints only the columns that changed, for the rows in view; a zoom, scroll,
 // resize or rescale rebuilds the rows in view from the per-chunk history.
 
+import { el } from "./dom.js";
 import { formatCount, formatMs } from "./format.js";
 import { LaneHistory, STATE, STATE_COUNT, STATE_NAMES } from "./lane-history.js";
 import { drawCritical, drawEnd, paintColumn, paintSwatch, readPalette } from "./lane-paint.js";
@@ -29,14 +30,6 @@ for (const state of [STATE.done, STATE.failed, STATE.dropped, STATE.cancelled]) 
 const NO_SKIP = new Uint8Array(STATE_COUNT);
 
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
-
-/** An element with a class and, optionally, text. */
-const el = (tag, className, text) => {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-};
 
 export class Lanes {
   /** Builds the lanes inside `root`; paints the keys of `legend` (see paintLegend) with the lanes' own painter. */

@@ -4,6 +4,7 @@
 // cost the page seconds of layout. Every row has the same height, so which
 // lines are in view is one division, and the list scrolls to any of them.
 
+import { el } from "./dom.js";
 import { copyText, downloadText } from "./copy-text.js";
 import { formatCount, plural } from "./format.js";
 
@@ -25,8 +26,8 @@ export class LogView {
     this.to = 0;
     this.frame = 0;
     this.labelled = -1; // the line count aria-label last named
-    this.spacer = element("div", "log-spacer"); // as tall as every line: it gives the scrollbar its range
-    this.rows = element("div", "log-rows");
+    this.spacer = el("div", "log-spacer"); // as tall as every line: it gives the scrollbar its range
+    this.rows = el("div", "log-rows");
     this.spacer.append(this.rows);
     root.append(this.spacer);
     root.addEventListener("scroll", () => this.scrolled(), { passive: true });
@@ -113,7 +114,7 @@ export class LogView {
 
   /** One line's row. The number is CSS content from data-n: never copied, and not read out (see log.css). */
   row(index) {
-    const row = element("div", `log-row ${this.classes[index]}`);
+    const row = el("div", `log-row ${this.classes[index]}`);
     row.dataset.n = formatCount(index + 1);
     row.textContent = this.lines[index];
     return row;
@@ -121,7 +122,7 @@ export class LogView {
 
   /** The height of one row in CSS pixels, unrounded (at 200,000 rows rounding would drift by thousands); 0 if hidden. */
   measure() {
-    const probe = element("div", "log-row");
+    const probe = el("div", "log-row");
     probe.textContent = "0";
     this.rows.append(probe);
     const height = probe.getBoundingClientRect().height;
@@ -147,11 +148,4 @@ export class LogView {
     downloadText(`${this.text()}\n`, "rag-phase-sync-log.txt");
     this.status.textContent = `Saved ${plural(this.lines.length, "line")} as rag-phase-sync-log.txt.`;
   }
-}
-
-/** A new element with a class. */
-function element(tag, className) {
-  const node = document.createElement(tag);
-  node.className = className;
-  return node;
 }

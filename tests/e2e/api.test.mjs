@@ -9,45 +9,35 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { ROOT, startServer } from "../../scripts/serve.mjs";
-import { launchChromium } from "./chromium.mjs";
+import { openDemo } from "./demo.mjs";
 
-let server, browser, page;
-const problems = [];
+let demo, page, problems;
 
 before(async () => {
-  assert.ok(existsSync(`${ROOT}/pkg/rag_phase_sync.js`), "pkg/ is missing: run `make build` first");
-  const served = await startServer({ port: 0 });
-  server = served.server;
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
-  page.on("pageerror", (error) => problems.push(error.message));
-  // Count live timers: gloo-timers calls the global setTimeout/clearTimeout.
-  await page.addInitScript(() => {
-    const live = new Set();
-    const { setTimeout: set, clearTimeout: clear } = window;
-    window.setTimeout = (callback, ms, ...rest) => {
-      const id = set((...values) => { live.delete(id); callback(...values); }, ms, ...rest);
-      live.add(id);
-      return id;
-    };
-    window.clearTimeout = (id) => { live.delete(id); clear(id); };
-    window.liveTimers = () => live.size;
+  demo = await openDemo({}, {
+    beforeLoad: async (page) => {
+      // Count live timers: gloo-timers calls the global setTimeout/clearTimeout.
+      await page.addInitScript(() => {
+        const live = new Set();
+        const { setTimeout: set, clearTimeout: clear } = window;
+        window.setTimeout = (callback, ms, ...rest) => {
+          const id = set((...values) => { live.delete(id); callback(...values); }, ms, ...rest);
+          live.add(id);
+          return id;
+        };
+        window.clearTimeout = (id) => { live.delete(id); clear(id); };
+        window.liveTimers = () => live.size;
+      });
+    },
   });
-  await page.goto(served.url);
-  await page.waitForSelector("#run:not([disabled])");
+  ({ page, problems } = demo);
   await page.evaluate(async () => {
     const wasm = await import("/pkg/rag_phase_sync.js");
     window.runPipeline = wasm.runPipeline;
   });
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => demo?.close());
 
 /** Runs the bundled corpus ten times slower and aborts it when `when(event)` first holds. */
 async function stopWhen(when, options = {}) {

@@ -5,32 +5,16 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
-import { ROOT, startServer } from "../../scripts/serve.mjs";
-import { launchChromium } from "./chromium.mjs";
+import { ARTIFACTS, openDemo } from "./demo.mjs";
 
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
-
-let server, browser, page;
-const problems = [];
+let demo, browser, page, problems;
 
 before(async () => {
-  assert.ok(existsSync(`${ROOT}/pkg/rag_phase_sync.js`), "pkg/ is missing: run `make build` first");
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const served = await startServer({ port: 0 });
-  server = served.server;
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(served.url);
-  await page.waitForSelector("#run:not([disabled])");
+  demo = await openDemo({ viewport: { width: 1280, height: 900 } });
+  ({ browser, page, problems } = demo);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => demo?.close());
 
 /** Runs the page's form with `chunks` (blank: the bundled corpus) at real time, and waits for the run to end. */
 async function run(chunks, { timeout = 60_000 } = {}) {

@@ -4,31 +4,17 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { ROOT, startServer } from "../../scripts/serve.mjs";
-import { launchChromium } from "./chromium.mjs";
+import { readFileSync } from "node:fs";
+import { openDemo, WIDE_WITH_CLIPBOARD } from "./demo.mjs";
 
-let server, browser, page;
-const problems = [];
+let demo, browser, page, problems;
 
 before(async () => {
-  assert.ok(existsSync(`${ROOT}/pkg/rag_phase_sync.js`), "pkg/ is missing: run `make build` first");
-  const served = await startServer({ port: 0 });
-  server = served.server;
-  browser = await launchChromium();
-  page = await browser.newPage({
-    viewport: { width: 1360, height: 900 }, permissions: ["clipboard-read", "clipboard-write"],
-  });
-  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(served.url);
-  await page.waitForSelector("#run:not([disabled])");
+  demo = await openDemo(WIDE_WITH_CLIPBOARD);
+  ({ browser, page, problems } = demo);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => demo?.close());
 
 /** Runs with these form fields (by name) and waits until the run is over. */
 async function run(fields) {

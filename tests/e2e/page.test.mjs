@@ -4,35 +4,16 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
-import { ROOT, startServer } from "../../scripts/serve.mjs";
-import { launchChromium } from "./chromium.mjs";
+import { ARTIFACTS, openDemo, WIDE_WITH_CLIPBOARD } from "./demo.mjs";
 
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
-
-let server, browser, page;
-const problems = [];
+let demo, browser, page, problems;
 
 before(async () => {
-  assert.ok(existsSync(`${ROOT}/pkg/rag_phase_sync.js`), "pkg/ is missing: run `make build` first");
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const served = await startServer({ port: 0 });
-  server = served.server;
-  browser = await launchChromium();
-  // Clipboard permissions: logLines() reads the log through its Copy all button.
-  page = await browser.newPage({
-    viewport: { width: 1360, height: 900 }, permissions: ["clipboard-read", "clipboard-write"],
-  });
-  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(served.url);
-  await page.waitForSelector("#run:not([disabled])");
+  demo = await openDemo(WIDE_WITH_CLIPBOARD);
+  ({ browser, page, problems } = demo);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => demo?.close());
 
 /** Every line of the log, read through Copy all (which this tests too), clicked from script so focus stays put. */
 const logLines = () => page.evaluate(async () => {

@@ -1,0 +1,39 @@
+// The demo page as every page test starts from it: the repository served on
+// loopback, Debian's Chromium launched, the page open and its module loaded.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync } from "node:fs";
+import { ROOT, startServer } from "../../scripts/serve.mjs";
+import { launchChromium } from "./chromium.mjs";
+
+/** Where tests put screenshots (gitignored). */
+export const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
+
+/** A wide tab that may use the clipboard (the log's Copy all is how tests read every line). */
+export const WIDE_WITH_CLIPBOARD = {
+  viewport: { width: 1360, height: 900 }, permissions: ["clipboard-read", "clipboard-write"],
+};
+
+/**
+ * Opens the page in a new tab made with playwright's `pageOptions` and waits until Run is enabled;
+ * `beforeLoad(page)` runs first (e.g. to add an init script). `problems` collects every console
+ * error and uncaught page error; `close()` ends the browser and server.
+ */
+export async function openDemo(pageOptions = {}, { beforeLoad } = {}) {
+  assert.ok(existsSync(`${ROOT}/pkg/rag_phase_sync.js`), "pkg/ is missing: run `make build` first");
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const { server, url } = await startServer({ port: 0 });
+  const browser = await launchChromium();
+  const page = await browser.newPage(pageOptions);
+  const problems = [];
+  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
+  page.on("pageerror", (error) => problems.push(error.message));
+  await beforeLoad?.(page);
+  await page.goto(url);
+  await page.waitForSelector("#run:not([disabled])");
+  const close = async () => {
+    await browser.close();
+    server.close();
+  };
+  return { url, browser, page, problems, close };
+}
