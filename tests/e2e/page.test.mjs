@@ -568,6 +568,44 @@ test("every setting lives in the query string: a shared link replays the same ru
   await fillForm(DEFAULTS);
 });
 
+test("a hostile link fills the form as text, is refused with a clear error, and the page keeps working", async () => {
+  const params = new URLSearchParams({
+    chunks: "<img src=x onerror=window.pwned=1>", timeScale: "999", barrier: "__proto__", seed: "-1",
+    query: "q".repeat(5000), onChunkError: "constructor", unknown: "1", toString: "x",
+  });
+  const tab = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  const errors = [];
+  tab.on("pageerror", (error) => errors.push(error.message));
+  try {
+    await tab.goto(`${demo.url}?${params}&chunks=2`); // a repeated key: the first wins, as URLSearchParams.get says
+    await tab.waitForSelector("#run:not([disabled])");
+    assert.equal(await tab.inputValue("[name=chunks]"), "<img src=x onerror=window.pwned=1>");
+    assert.equal(await tab.inputValue("[name=timeScale]"), "3", "a speed the select does not offer is ignored");
+    assert.equal(await tab.inputValue("[name=barrier]"), "phase");
+    assert.equal(await tab.inputValue("[name=onChunkError]"), "fail-fast");
+    await tab.click("#run");
+    await tab.waitForSelector("#stop:disabled");
+    assert.equal(await tab.textContent("#error"),
+      'Chunks: must be an integer from 1 to 100,000 (got "<img src=x onerror=window.pwned=1>")');
+    assert.equal(await tab.evaluate(() => window.pwned), undefined, "the text stayed text");
+    assert.equal(await tab.evaluate(() => document.activeElement.name), "chunks", "focus went to the bad field");
+    // Fixed, it runs: nothing was lost.
+    await tab.fill("[name=chunks]", "5");
+    await tab.click("#run");
+    await tab.waitForSelector("#stop:disabled");
+    assert.match(await tab.textContent("#error"), /^Seed: must be an integer from 0 to 9,007,199,254,740,991 \(got -1\)$/);
+    await tab.fill("[name=seed]", "");
+    await tab.selectOption("[name=timeScale]", "1");
+    await tab.click("#run");
+    await tab.waitForSelector("#stop:disabled");
+    await tab.waitForFunction(() => /^Done in/.test(document.querySelector("#run-state").textContent));
+    assert.equal(await tab.isVisible("#error"), false);
+    assert.deepEqual(errors, []);
+  } finally {
+    await tab.close();
+  }
+});
+
 test("document text is always text: a [chunk-7] inside a document is no citation", async () => {
   const text = "The ferry leaves at seven, see [chunk-7] in the timetable. Tickets are sold on board.";
   await runWith({ ...DEFAULTS, documents: text, query: "When does the ferry leave?" });
