@@ -79,6 +79,7 @@ function readOptions() {
   return options;
 }
 
+/** A log line's colour class, by its event's type (phase lines are coloured by phase instead). */
 const LOG_CLASSES = {
   top: "answer", "answer-start": "answer", answer: "answer", "chunk-failed": "failed",
   "chunk-dropped": "dropped", "chunk-cancelled": "cancelled", "barrier-broken": "failed", "run-end": "failed",
