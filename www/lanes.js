@@ -626,10 +626,11 @@ export class Lanes {
   }
 }
 
-/** A round tick spacing (1, 2 or 5 times a power of ten) at or below `raw`: at least the ticks asked for. */
+/** A round tick spacing (1, 2 or 5 times a power of ten) at or above `raw`: at most the ticks asked for. */
 function niceStep(raw) {
   const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
-  return [5, 2, 1].map((m) => m * power).find((step) => step <= raw) ?? power;
+  // At least `raw`, so ticks are never closer than the room their labels were given ("1,000 ms" is wide).
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw);
 }
 
 /** Sets an attribute only when it changes: the page's tests and observers see no churn. */
