@@ -244,7 +244,10 @@ export class Lanes {
     this.axisMs = axisMs;
     this.perMs = ((this.plotW - 2 * PAD) * this.dpr) / axisMs;
     this.offset = PAD * this.dpr;
-    this.tickStep = niceStep(axisMs / Math.max(2, Math.floor(this.plotW / 80)));
+    // Ticks as close as their labels allow: the widest label ("3,000 ms") at ~7 px a character, plus a gap.
+    const labelRoom = formatMs(axisMs).length * 7 + 16;
+    // ...but three ticks at least (0, a step, two steps), or the axis says too little.
+    this.tickStep = Math.min(niceStep((axisMs * labelRoom) / Math.max(this.plotW, 1), "up"), niceStep(axisMs / 2, "down"));
   }
 
   /** Time `t` (ms) as a device-pixel column of the canvas: where a bar starting at `t` starts. */
@@ -626,11 +629,12 @@ export class Lanes {
   }
 }
 
-/** A round tick spacing (1, 2 or 5 times a power of ten) at or above `raw`: at most the ticks asked for. */
-function niceStep(raw) {
+/** The round tick spacing (1, 2 or 5 times a power of ten) nearest `raw`, rounding `direction` ("up" or "down"). */
+function niceStep(raw, direction) {
   const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
-  // At least `raw`, so ticks are never closer than the room their labels were given ("1,000 ms" is wide).
-  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw);
+  return direction === "up"
+    ? [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw)
+    : [5, 2, 1].map((m) => m * power).find((step) => step <= raw) ?? power;
 }
 
 /** Sets an attribute only when it changes: the page's tests and observers see no churn. */
