@@ -283,7 +283,12 @@ impl<'a> Run<'a> {
         };
         let output =
             self.timed(|| timeout(self.config.phase_timeout_ms, faulty()), |time| &mut time.working_ms);
-        match output.await {
+        let output = output.await;
+        // What follows the work (features, a score, the barrier) runs when a
+        // timer wakes the chunk, in the timer's task: paced too, or a timer
+        // waking thousands of chunks would be one long task.
+        self.pacer.pace().await;
+        match output {
             Err(after_ms) => Err(Failure::TimedOut { after_ms }),
             Ok(Err(message)) => Err(Failure::Error(message)),
             Ok(Ok(_)) if fault == Some(FaultKind::Error) => Err(Failure::Error("injected fault".to_string())),
