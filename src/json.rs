@@ -11,6 +11,9 @@ use std::fmt::Write as _;
 use crate::event::{chunk_id, ChunkId, Event, EventKind, Scored, WithoutBarrier};
 use crate::pipeline::Outcome;
 
+/// 2^53: below it every whole f64 is exactly an i64, and JS reads it back exactly.
+const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
+
 thread_local! {
     /// Reused for each event's log line: 600,000 events need no 600,000 strings.
     static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
@@ -203,7 +206,12 @@ impl<'o> Object<'o> {
     /// cannot hold and the pipeline never produces, as `null`.
     fn number(&mut self, key: &str, value: f64) {
         self.key(key);
-        if value.is_finite() {
+        // Most numbers are counts and indices: written as integers they skip
+        // the float formatter (the same text: f64's Display never writes an
+        // exponent; -0.0 keeps its sign).
+        if value.fract() == 0.0 && value.abs() < MAX_SAFE && (value != 0.0 || value.is_sign_positive()) {
+            let _ = write!(self.out, "{}", value as i64);
+        } else if value.is_finite() {
             let _ = write!(self.out, "{value}");
         } else {
             self.out.push_str("null");
@@ -282,7 +290,22 @@ fn write_string(out: &mut String, value: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::write_string;
+    use super::{write_string, Object};
+
+    #[test]
+    fn numbers_read_as_f64_display_writes_them() {
+        for value in
+            [0.0, -0.0, 1.0, -7.0, 12.5, 1e-7, 123_456_789.0, 9_007_199_254_740_991.0, 1e300, f64::NAN]
+        {
+            let mut out = String::new();
+            let mut object = Object::open(&mut out);
+            object.number("n", value);
+            object.close();
+            let expected =
+                if value.is_finite() { format!("{{\"n\":{value}}}") } else { "{\"n\":null}".into() };
+            assert_eq!(out, expected, "{value}");
+        }
+    }
 
     #[test]
     fn strings_escape_what_json_requires_and_nothing_else() {
