@@ -11,9 +11,6 @@ use std::fmt::Write as _;
 use crate::event::{chunk_id, ChunkId, Event, EventKind, Scored, WithoutBarrier};
 use crate::pipeline::Outcome;
 
-/// 2^53: below it every whole f64 is exactly an i64, and JS reads it back exactly.
-const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
-
 thread_local! {
     /// Reused for each event's log line: 600,000 events need no 600,000 strings.
     static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
@@ -206,12 +203,12 @@ impl<'o> Object<'o> {
     /// cannot hold and the pipeline never produces, as `null`.
     fn number(&mut self, key: &str, value: f64) {
         self.key(key);
-        // Most numbers are counts and indices: written as integers they skip
-        // the float formatter (the same text: f64's Display never writes an
-        // exponent; -0.0 keeps its sign).
-        if value.fract() == 0.0 && value.abs() < MAX_SAFE && (value != 0.0 || value.is_sign_positive()) {
-            let _ = write!(self.out, "{}", value as i64);
-        } else if value.is_finite() {
+        // Counts, indices and `t` (rounded to µs), most of an event's
+        // numbers, skip the float formatter.
+        if write_thousandths(self.out, value) {
+            return;
+        }
+        if value.is_finite() {
             let _ = write!(self.out, "{value}");
         } else {
             self.out.push_str("null");
@@ -258,6 +255,32 @@ impl<'o> Object<'o> {
     }
 }
 
+/// Writes `value` as f64's Display does, without its shortest-float search,
+/// if it is the double nearest a whole number of thousandths under 10^15
+/// of them (those decimals have at most 15 digits, so no other decimal as
+/// short names the same double); returns false, writing nothing, if not.
+fn write_thousandths(out: &mut String, value: f64) -> bool {
+    let thousandths = (value * 1000.0).round();
+    // Also false for NaN and the infinities; -0.0 keeps its sign the slow way.
+    if !(thousandths.abs() < 1e15 && thousandths / 1000.0 == value) || value.to_bits() == (-0.0f64).to_bits()
+    {
+        return false;
+    }
+    let thousandths = thousandths as i64;
+    let (whole, fraction) = (thousandths / 1000, (thousandths % 1000).unsigned_abs());
+    if thousandths < 0 && whole == 0 {
+        out.push('-'); // -0.5: the whole part alone has no sign
+    }
+    let _ = write!(out, "{whole}");
+    if fraction > 0 {
+        let digits = [fraction / 100, fraction / 10 % 10, fraction % 10];
+        let len = 3 - usize::from(fraction % 10 == 0) - usize::from(fraction % 100 == 0);
+        out.push('.');
+        digits[..len].iter().for_each(|&digit| out.push(char::from(b'0' + digit as u8)));
+    }
+    true
+}
+
 /// `value` as a JSON string literal: quotes, backslashes and control
 /// characters escaped, everything else (any Unicode) as it is.
 ///
@@ -294,9 +317,37 @@ mod tests {
 
     #[test]
     fn numbers_read_as_f64_display_writes_them() {
-        for value in
-            [0.0, -0.0, 1.0, -7.0, 12.5, 1e-7, 123_456_789.0, 9_007_199_254_740_991.0, 1e300, f64::NAN]
-        {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let fixed = [
+            0.0,
+            -0.0,
+            1.0,
+            -7.0,
+            12.5,
+            -0.5,
+            0.001,
+            -0.001,
+            0.1 + 0.2,
+            1e-7,
+            123_456_789.0,
+            1e300,
+            f64::NAN,
+        ];
+        let edges = [999_999_999_999.999, 1e12, 9_007_199_254_740_991.0, f64::INFINITY, f64::MIN_POSITIVE];
+        // Times as events carry them (whole µs), and arbitrary doubles.
+        let mut values: Vec<f64> = fixed.into_iter().chain(edges).collect();
+        for _ in 0..100_000 {
+            let time = ((random() % 10_000_000_000) as f64 / 1e6 * 1000.0).round() / 1000.0;
+            values.extend([time, -time]);
+            values.push(f64::from_bits(random()));
+        }
+        for value in values {
             let mut out = String::new();
             let mut object = Object::open(&mut out);
             object.number("n", value);
