@@ -49,7 +49,7 @@ pub(crate) struct Pacer {
 }
 
 impl Pacer {
-    /// A pacer with a clock started now.
+    /// A pacer with a clock started now, and the turn now running counted from then.
     pub(crate) fn new() -> Pacer {
         Pacer { clock: LapClock::start(), turn_start: Cell::new(0.0), turns: TurnQueue::default() }
     }

@@ -107,6 +107,7 @@ function onEvent(event) {
   timeline.apply(event);
   barriers.apply(event);
   logLine(event);
+  if (event.type === "run-end") log.flush(); // the last lines at once, not up to LIVE_MS later
 }
 
 function animate() {

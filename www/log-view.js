@@ -10,6 +10,9 @@ import { formatCount, plural } from "./format.js";
 
 /** Rows drawn beyond each edge of the view, so a quick scroll shows no blank strip. */
 const OVERSCAN = 12;
+/** Lines streaming in show at most this often (ms): nobody reads 60 updates a second, and each
+ *  render lays the log out again, in frames the run needs. A scroll, a resize or flush() draws at once. */
+const LIVE_MS = 150;
 
 export class LogView {
   /** `root` is the scroll container (role="log"); the buttons copy or download every line, `status` says how it went. */
@@ -25,6 +28,9 @@ export class LogView {
     this.from = 0; // the drawn rows hold lines [from, to)
     this.to = 0;
     this.frame = 0;
+    this.timer = 0; // a render waiting for LIVE_MS to pass
+    this.renderedAt = -Infinity;
+    this.scrolledTo = -1; // the scrollTop render itself last set
     this.labelled = -1; // the line count aria-label last named
     this.spacer = el("div", "log-spacer"); // as tall as every line: it gives the scrollbar its range
     this.rows = el("div", "log-rows");
@@ -37,12 +43,22 @@ export class LogView {
     this.render();
   }
 
-  /** Adds a line; O(1), and draws nothing until the next animation frame. */
+  /** Adds a line; O(1), and draws nothing until a frame at most LIVE_MS after the last render. */
   append(text, className = "") {
     this.lines.push(text);
     this.classes.push(className);
     if (text.length > this.longest) this.longest = text.length;
-    this.schedule();
+    if (!this.frame && !this.timer) {
+      const wait = this.renderedAt + LIVE_MS - performance.now();
+      if (wait <= 0) this.schedule();
+      else this.timer = setTimeout(() => this.schedule(), wait);
+    }
+  }
+
+  /** Draws every line so far now: the run has ended, and its last lines should not wait. */
+  flush() {
+    cancelAnimationFrame(this.frame);
+    this.render();
   }
 
   /** Forgets every line, for a new run, and follows the tail again. */
@@ -65,12 +81,16 @@ export class LogView {
 
   /** Renders on the next frame, once however many lines arrive before it. */
   schedule() {
+    clearTimeout(this.timer);
+    this.timer = 0;
     if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
   }
 
   /** A scroll by the user (or by render): following resumes only when the view is back at the end. */
   scrolled() {
     const { root } = this;
+    // The scroll render made to follow the tail: the rows for it are drawn already.
+    if (this.follow && root.scrollTop === this.scrolledTo) return;
     this.follow = root.scrollTop + root.clientHeight >= root.scrollHeight - Math.max(this.rowHeight, 1) / 2;
     this.schedule();
   }
@@ -78,6 +98,9 @@ export class LogView {
   /** Sizes the list, scrolls to the tail if following, and draws the rows in view. */
   render() {
     this.frame = 0;
+    clearTimeout(this.timer);
+    this.timer = 0;
+    this.renderedAt = performance.now();
     const { root, lines } = this;
     const count = lines.length;
     this.hint.hidden = count > 0;
@@ -92,7 +115,10 @@ export class LogView {
     const height = this.rowHeight || 18; // not laid out yet (no lines, or hidden): a guess until it is
     this.spacer.style.height = `${count * height}px`;
     this.spacer.style.minWidth = `calc(${this.longest}ch + var(--log-gutter) + 2em)`;
-    if (this.follow) root.scrollTop = root.scrollHeight;
+    if (this.follow) {
+      root.scrollTop = root.scrollHeight;
+      this.scrolledTo = root.scrollTop;
+    }
     const first = Math.max(0, Math.floor(root.scrollTop / height) - OVERSCAN);
     const end = Math.min(count, Math.ceil((root.scrollTop + root.clientHeight) / height) + OVERSCAN);
     this.draw(first, Math.max(first, end), height);

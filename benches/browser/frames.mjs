@@ -23,13 +23,15 @@
 // It prints one table and writes target/bench-frames.json.
 //
 // Usage, from the repository root after `make build`: node benches/browser/frames.mjs
+// (FRAMES_SIZES=10000 node benches/browser/frames.mjs: only those sizes).
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, startServer } from "../../scripts/serve.mjs";
 import { criticalPath } from "./critical-path.mjs";
 
-const SIZES = [1_000, 10_000, 100_000];
+// FRAMES_SIZES=10000 (comma-separated) runs only those sizes while iterating.
+const SIZES = process.env.FRAMES_SIZES ? process.env.FRAMES_SIZES.split(",").map(Number) : [1_000, 10_000, 100_000];
 const RUNS = 3;
 const OUT = join(ROOT, "target", "bench-frames.json");
 const GOALS = { 1_000: 16.7, 10_000: 16.7, 100_000: 33 }; // p95 frame ms
