@@ -244,8 +244,8 @@ export class Lanes {
     this.axisMs = axisMs;
     this.perMs = ((this.plotW - 2 * PAD) * this.dpr) / axisMs;
     this.offset = PAD * this.dpr;
-    // Ticks as close as their labels allow: the widest label ("3,000 ms") at ~7 px a character, plus a gap.
-    const labelRoom = formatMs(axisMs).length * 7 + 16;
+    // Ticks as close as their labels allow: the widest label ("3,000") at ~7 px a character, plus a gap.
+    const labelRoom = formatCount(axisMs).length * 7 + 16;
     // ...but three ticks at least (0, a step, two steps), or the axis says too little.
     this.tickStep = Math.min(niceStep((axisMs * labelRoom) / Math.max(this.plotW, 1), "up"), niceStep(axisMs / 2, "down"));
   }
@@ -485,7 +485,8 @@ export class Lanes {
     for (let t = 0; t <= this.axisMs + 1e-9; t += step) {
       const x = this.x(t);
       context.fillRect(x - 1, AXIS_H - 6, 2, 6); // centred on x, as the release lines are
-      const text = formatMs(t);
+      // Only the last label names the unit ("0  100  200  300 ms"): narrow axes keep their labels apart.
+      const text = t + step > this.axisMs + 1e-9 ? formatMs(t) : formatCount(t);
       const width = context.measureText(text).width;
       const left = Math.min(Math.max(x - width / 2, 0), this.plotW - width);
       context.fillStyle = this.palette.css.muted;
