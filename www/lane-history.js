@@ -71,7 +71,7 @@ export class LaneHistory {
       case "barrier-release":
         this.releases[event.generation] = {
           t: event.t, leader: event.leader, leaderId: event.leaderId, parties: event.parties,
-          droppedOutId: event.droppedOutId,
+          droppedOut: event.droppedOut, droppedOutId: event.droppedOutId,
         };
         if (event.generation === 1) {
           // Every chunk still waiting is released into "done" at this moment.
@@ -160,6 +160,20 @@ export class LaneHistory {
   bar(c, phase) {
     const base = c * MOMENTS + (phase === "score" ? SCORE_START : EMBED_START);
     return [this.times[base], this.times[base + 1]];
+  }
+
+  /** Who held generation `generation`'s release up, and the bar that did it: its leader's embed (gen 0)
+   *  or score (gen 1); or, when a drop-out completed the generation, the dropped chunk's phase until it left.
+   *  `{ chunk, start, stop }`, or null before the release. */
+  critical(generation) {
+    const release = this.releases[generation];
+    if (!release) return null;
+    const phase = generation === 0 ? "embed" : "score";
+    if (release.droppedOut !== undefined) {
+      return { chunk: release.droppedOut, start: this.bar(release.droppedOut, phase)[0], stop: release.t };
+    }
+    const [start, stop] = this.bar(release.leader, phase);
+    return { chunk: release.leader, start, stop };
   }
 
   /** When chunk `c` ended (failed, dropped, cancelled), or NaN. */

@@ -463,12 +463,11 @@ export class Lanes {
         drawEnd(context, kind, this.x(end), rowTop(c), barH, palette, this.x(0), this.x(this.axisMs) - this.x(0));
       }
     }
-    // The critical path: generation 0's leader's embed bar and generation 1's leader's score bar.
-    history.releases.forEach((release, generation) => {
-      const row = Math.floor(release.leader / this.k);
-      if (row < first || row >= last) return;
-      const [start, stop] = history.bar(release.leader, generation === 0 ? "embed" : "score");
-      if (Number.isNaN(start) || Number.isNaN(stop)) return;
+    // The critical path: the bar that held each release up (see LaneHistory.critical).
+    history.releases.forEach((_, generation) => {
+      const { chunk, start, stop } = history.critical(generation);
+      const row = Math.floor(chunk / this.k);
+      if (row < first || row >= last || Number.isNaN(start) || Number.isNaN(stop)) return;
       drawCritical(context, this.x(start), this.x(stop), rowTop(row), barH, palette);
     });
     context.fillStyle = palette.css.release;
@@ -535,8 +534,11 @@ export class Lanes {
     while (this.slots.length > last - first) this.slots.pop().remove();
     this.slots.forEach((row, i) => this.renderRow(row, first + i));
     const items = history.releases.map((release, generation) => {
-      const item = el("li", "release", `Generation ${generation} released at ${formatMs(release.t)}; ` +
-        `its leader, ${release.leaderId}, was the last to arrive (critical path, outlined).`);
+      const item = el("li", "release", release.droppedOutId
+        ? `Generation ${generation} released at ${formatMs(release.t)}, when ${release.droppedOutId} dropped ` +
+          `out (critical path, outlined); ${release.leaderId} had arrived last.`
+        : `Generation ${generation} released at ${formatMs(release.t)}; ` +
+          `its leader, ${release.leaderId}, was the last to arrive (critical path, outlined).`);
       return item;
     });
     if (items.length !== this.releasesList.childElementCount) this.releasesList.replaceChildren(...items);

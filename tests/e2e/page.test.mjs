@@ -455,6 +455,9 @@ test("drop-out at 200 chunks: chunk-150 leaves the barrier, the other 199 answer
   // Every other chunk embeds within 300 ms: chunk-4 timing out at 500 ms is what completed generation 0.
   assert.match(await page.textContent(".barrier"),
     /released at [\d,]+ ms when chunk-4 dropped out: the other 45 had all arrived \(leader chunk-\d+\); 1 dropped out$/);
+  // So chunk-4, not the last to arrive, is generation 0's critical path.
+  assert.match(await page.textContent("#timeline .releases"),
+    /^Generation 0 released at [\d,]+ ms, when chunk-4 dropped out \(critical path, outlined\); chunk-\d+ had arrived last\./);
   await page.screenshot({ path: `${ARTIFACTS}dropout.png`, fullPage: true });
 });
 
