@@ -20,9 +20,14 @@
 use std::future::{ready, Future};
 use std::pin::pin;
 
-use futures::future::{select, Either};
+use std::future::poll_fn;
+use std::task::{ready, Context, Poll};
+
+use futures::future::{select, Either, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
+
+use crate::runtime::yield_now;
 
 /// How many tasks [`run_group_paced`] starts between two calls of its `pace`.
 pub const START_SLICE: usize = 1024;
@@ -47,7 +52,7 @@ pub async fn run_group<T, E, F>(tasks: impl IntoIterator<Item = F>) -> Result<Ve
 where
     F: Future<Output = Result<T, E>>,
 {
-    run_group_paced(tasks, || ready(())).await
+    run_group_paced(tasks, || ready(()), || false).await
 }
 
 /// [`run_group`], starting the tasks [`START_SLICE`] at a time, each slice
@@ -57,9 +62,15 @@ where
 /// from `tasks` (and so created) as they start; a failure drops the tasks
 /// running and the iterator with the ones not yet taken, and the first
 /// failure in time still wins.
+///
+/// The running tasks are polled a slice at a time too: once `over_budget()`
+/// says the turn's work is spent, the group yields to the event loop before
+/// it polls another slice. (One `FuturesUnordered` polls every woken task in
+/// one go, and a barrier's release wakes all 100,000 at once.)
 pub async fn run_group_paced<T, E, F, P>(
     tasks: impl IntoIterator<Item = F>,
     mut pace: impl FnMut() -> P,
+    over_budget: impl Fn() -> bool,
 ) -> Result<Vec<T>, E>
 where
     F: Future<Output = Result<T, E>>,
@@ -67,14 +78,16 @@ where
 {
     let mut unstarted = tasks.into_iter().enumerate().peekable();
     let mut outputs: Vec<Option<T>> = Vec::new();
-    let mut running = FuturesUnordered::new();
+    let mut running = Slices { slices: Vec::new(), next: 0, over_budget, yielding: None };
     // Returning early (a failure) drops `running` and `unstarted`, and with
     // them every unfinished task.
     while unstarted.peek().is_some() {
+        let slice = FuturesUnordered::new();
         for (index, task) in unstarted.by_ref().take(START_SLICE) {
             outputs.push(None);
-            running.push(task.map(move |output| (index, output)));
+            slice.push(task.map(move |output| (index, output)));
         }
+        running.slices.push(slice);
         let mut paced = pin!(pace());
         loop {
             if running.is_empty() {
@@ -83,16 +96,61 @@ where
             }
             // The tasks first: the slice just started gets its first poll
             // before `pace` may let the next one start.
-            match select(running.next(), paced.as_mut()).await {
+            match select(poll_fn(|cx| running.poll_next(cx)), paced.as_mut()).await {
                 Either::Left((Some((index, output)), _)) => outputs[index] = Some(output?),
                 Either::Left((None, _)) => {}
                 Either::Right(((), _)) => break,
             }
         }
     }
-    while let Some((index, output)) = running.next().await {
+    while let Some((index, output)) = poll_fn(|cx| running.poll_next(cx)).await {
         outputs[index] = Some(output?);
     }
     // Every task finished, so every slot is filled.
     Ok(outputs.into_iter().flatten().collect())
+}
+
+/// The group's running tasks as the slices they started in, polled one slice
+/// after another, with a yield to the event loop between two slices once
+/// `over_budget()` holds.
+struct Slices<F, B> {
+    slices: Vec<FuturesUnordered<F>>,
+    /// The slice polled first next time: where the last poll stopped.
+    next: usize,
+    over_budget: B,
+    /// The yield under way: no slice is polled until it has resolved.
+    yielding: Option<LocalBoxFuture<'static, ()>>,
+}
+
+impl<F: Future, B: Fn() -> bool> Slices<F, B> {
+    fn is_empty(&self) -> bool {
+        self.slices.iter().all(FuturesUnordered::is_empty)
+    }
+
+    /// The next output of any slice; `None` once every slice is empty.
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<F::Output>> {
+        if let Some(yielding) = &mut self.yielding {
+            ready!(yielding.as_mut().poll(cx));
+            self.yielding = None;
+        }
+        let count = self.slices.len();
+        for _ in 0..count {
+            if let Poll::Ready(Some(output)) = self.slices[self.next].poll_next_unpin(cx) {
+                return Poll::Ready(Some(output));
+            }
+            self.next = (self.next + 1) % count;
+            if (self.over_budget)() {
+                let mut yielding = yield_now().boxed_local();
+                if yielding.as_mut().poll(cx).is_pending() {
+                    self.yielding = Some(yielding);
+                    return Poll::Pending;
+                }
+            }
+        }
+        if self.is_empty() {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        }
+    }
 }

@@ -77,6 +77,11 @@ impl Pacer {
         }
     }
 
+    /// Whether this turn of the event loop has spent its budget.
+    pub(crate) fn over_budget(&self) -> bool {
+        !self.within_budget()
+    }
+
     /// Whether this turn of the event loop still has budget.
     fn within_budget(&self) -> bool {
         self.clock.read() - self.turn_start.get() < SLICE_MS

@@ -499,7 +499,9 @@ async fn answer(run: &mut Run<'_>) -> Result<Answered, PipelineError> {
     // Made and started a slice at a time, so 100,000 chunks do not all start
     // in one turn; chunks never made still report their cancellation.
     let group = Unmade { next: 0, chunks, run }.map(|chunk| process_chunk(chunk, &state, &barrier, run));
-    run_group_paced(group, || run.pacer.pace()).await.map_err(PipelineError::Chunk)?;
+    run_group_paced(group, || run.pacer.pace(), || run.pacer.over_budget())
+        .await
+        .map_err(PipelineError::Chunk)?;
     drop(barrier);
     // The last release finished every chunk at once, and freeing every
     // chunk's features takes ~20 ms at 100,000 chunks: each, and then Phase 3,
