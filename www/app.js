@@ -31,6 +31,8 @@ let lastChunkCount = 0; // chunks in the current run, from its run-start event
 let frame = 0;
 /** The run in flight: { controller, end }, or null. Only its events are drawn. */
 let current = null;
+/** Every event of the latest run, in order: what replay, traces and the questions panel read. */
+let recorded = [];
 
 /** What the page calls each option that can be wrong: its messages use the visible labels. */
 const FIELD_LABELS = {
@@ -337,6 +339,7 @@ async function run(event) {
   runState.textContent = "Running…";
   announce("");
   log.clear();
+  recorded = [];
   timeline.clear();
   barriers.clear();
   answerBox.replaceChildren(note("Waiting for every chunk…"));
@@ -348,6 +351,7 @@ async function run(event) {
       if (current !== me) return; // a superseded run: its cancellation is not this run's news
       for (const event of events) {
         if (event.type === "run-end") me.end = event;
+        recorded.push(event);
         onEvent(event);
       }
     });
