@@ -2,6 +2,7 @@
 // each event it streams into the lanes, the barrier meters, the log and the
 // answer. Every number shown comes from an event or the run's result.
 
+import { Compare } from "./compare.js";
 import { Gate } from "./gate.js";
 import { Lanes } from "./lanes.js";
 import { LogView } from "./log-view.js";
@@ -19,7 +20,9 @@ const answerBox = $("#answer");
 const documentsSummary = $("#documents-summary");
 const announcer = $("#announcer");
 const timelinePanel = $("#timeline-panel");
-const timeline = new Lanes($("#timeline"), { legend: $("#timeline-panel .lanes-legend") });
+const sharedAxis = { ms: 0 }; // the barrier's lanes and compare mode's on one time axis
+const timeline = new Lanes($("#timeline"), { legend: $("#timeline-panel .lanes-legend"), sharedAxis });
+const compare = new Compare($("#compare"), { sharedAxis });
 const barriers = new Gate($("#barriers"));
 const log = new LogView($("#log"), {
   copyButton: $("#log-copy"), downloadButton: $("#log-download"), status: $("#log-status"),
@@ -39,6 +42,7 @@ const FIELD_LABELS = {
   query: "Question", chunks: "Chunks", seed: "Seed", timeScale: "Speed", barrier: "Barrier",
   faults: "Fault chunk", onChunkError: "When a chunk fails", phaseTimeoutMs: "Phase timeout",
   documents: "Documents", chunkWords: "Words per chunk", overlapWords: "Overlap words",
+  storeMs: "Vector-store write", approach: "Run beside it",
 };
 
 /** A whole number as typed: digits only ("1e3", "0x10" and "2.5" are not), with an optional minus. */
@@ -63,6 +67,7 @@ function readOptions() {
   number("chunkWords");
   number("overlapWords");
   number("phaseTimeoutMs");
+  number("storeMs");
   // One fault from three controls; a chunk that is not a number goes as typed, so Rust's error quotes it.
   const faultChunk = String(data.get("faultChunk") ?? "").trim();
   if (faultChunk !== "") {
@@ -114,6 +119,7 @@ function onEvent(event) {
 
 function animate() {
   timeline.tick(performance.now() - runStartedAt);
+  if (current?.beside) compare.tick(performance.now() - current.beside.startedAt);
   frame = requestAnimationFrame(animate);
 }
 
@@ -321,11 +327,12 @@ function startAnimation() {
   frame = requestAnimationFrame(animate);
 }
 
-/** Starts a run; one already in flight is aborted first, and nothing of it is drawn after that. */
+/** Starts a run; one already in flight is aborted first, and nothing of it is drawn after that.
+ *  With compare mode on, the same seed also runs as two gathers beside it, from its run-start on. */
 async function run(event) {
   event.preventDefault();
   const previous = current;
-  const me = { controller: new AbortController(), end: null };
+  const me = { controller: new AbortController(), end: null, beside: null };
   current = me; // first: the events the previous run sends while it is cancelled are ignored
   previous?.controller.abort();
   errorBox.hidden = true;
@@ -342,49 +349,85 @@ async function run(event) {
   recorded = [];
   timeline.clear();
   barriers.clear();
+  const variant = String(new FormData(form).get("compare") ?? "");
+  if (variant) compare.begin(variant);
+  else compare.clear();
   answerBox.replaceChildren(note("Waiting for every chunk…"));
   startAnimation();
   const options = { ...readOptions(), signal: me.controller.signal };
+  const outcome = { result: null, error: null, events: recorded };
   try {
     // One array per turn of the event loop: far cheaper than a call per event at 100,000 chunks.
-    const result = await runPipelineBatched(options, (events) => {
+    outcome.result = await runPipelineBatched(options, (events) => {
       if (current !== me) return; // a superseded run: its cancellation is not this run's news
       for (const event of events) {
         if (event.type === "run-end") me.end = event;
         recorded.push(event);
         onEvent(event);
+        // The gathers get this run's seed, so both draw the same latencies and scores.
+        if (event.type === "run-start" && variant) me.beside = runBeside(me, options, variant, event.seed);
       }
     });
     if (current !== me) return;
-    showAnswer(result);
-    saveForm(form, { seed: String(result.seed) }); // the link now replays exactly this run
-    runState.textContent = `Done in ${formatMs(result.makespanMs)}.`;
-    announce(`Run finished in ${formatMs(result.makespanMs)}. Answer: ${firstSentence(result)}`);
+    showAnswer(outcome.result);
+    saveForm(form, { seed: String(outcome.result.seed) }); // the link now replays exactly this run
+    runState.textContent = `Done in ${formatMs(outcome.result.makespanMs)}.`;
+    announce(`Run finished in ${formatMs(outcome.result.makespanMs)}. Answer: ${firstSentence(outcome.result)}`);
   } catch (error) {
     if (current !== me) return;
-    if (error?.name === "AbortError") {
-      // Stopped before Rust began the run (no run-end came): nothing ran, so nothing was cancelled.
-      const text = me.end ? `Stopped: every chunk was cancelled at ${formatMs(me.end.t)}.`
-        : "Stopped before the run started.";
-      answerBox.replaceChildren(note(text, "stopped"));
-      runState.textContent = me.end ? `Stopped at ${formatMs(me.end.t)}.` : "Stopped.";
-      announce(text);
-      return;
-    }
-    runState.textContent = "";
-    answerBox.replaceChildren(note(error?.field
-      ? "Nothing ran: fix the highlighted option."
-      : error?.chunk !== undefined
-        ? `No answer: chunk-${error.chunk} failed, so the group cancelled the others.`
-        : "No answer."));
-    showError(error);
+    outcome.error = error;
+    showFailure(me, error);
   } finally {
+    if (current === me) await finishCompare(me, outcome);
     if (current === me) {
       current = null;
       cancelAnimationFrame(frame);
       setRunning(false);
     }
   }
+}
+
+/** The barrier run gave no answer: stopped (say when), or an error (say which, and mark its field). */
+function showFailure(me, error) {
+  if (error?.name === "AbortError") {
+    // Stopped before Rust began the run (no run-end came): nothing ran, so nothing was cancelled.
+    const text = me.end ? `Stopped: every chunk was cancelled at ${formatMs(me.end.t)}.`
+      : "Stopped before the run started.";
+    answerBox.replaceChildren(note(text, "stopped"));
+    runState.textContent = me.end ? `Stopped at ${formatMs(me.end.t)}.` : "Stopped.";
+    announce(text);
+    return;
+  }
+  runState.textContent = "";
+  answerBox.replaceChildren(note(error?.field
+    ? "Nothing ran: fix the highlighted option."
+    : error?.chunk !== undefined
+      ? `No answer: chunk-${error.chunk} failed, so the group cancelled the others.`
+      : "No answer."));
+  showError(error);
+}
+
+/** Compare mode's run: the same options and `seed` as two gathers (`variant`), drawn in the compare panel. */
+function runBeside(me, options, variant, seed) {
+  const beside = { result: null, error: null, events: compare.events, startedAt: performance.now() };
+  beside.done = runPipelineBatched({ ...options, seed, approach: variant }, (events) => {
+    if (current !== me) return;
+    for (const event of events) {
+      if (event.type === "run-start") beside.startedAt = performance.now() - event.t;
+      compare.apply(event);
+    }
+  }).then((result) => { beside.result = result; }, (error) => { beside.error = error; });
+  return beside;
+}
+
+/** Once the gathers have ended too: both lanes on one axis, and the verdict. */
+async function finishCompare(me, outcome) {
+  if (!me.beside) return;
+  runState.textContent += " Waiting for the gathers…";
+  await me.beside.done;
+  if (current !== me) return;
+  runState.textContent = runState.textContent.replace(" Waiting for the gathers…", "");
+  compare.finish(timeline, outcome, me.beside);
 }
 
 /** Stop: aborts the run in flight; its chunks report their cancellation, then run-end. */

@@ -6,17 +6,24 @@
 
 /** What a chunk is doing at a moment; also the index of its colour and pattern. */
 export const STATE = Object.freeze({
-  idle: 0, embed: 1, waiting: 2, score: 3, done: 4, failed: 5, dropped: 6, cancelled: 7,
+  idle: 0, embed: 1, waiting: 2, score: 3, done: 4, failed: 5, dropped: 6, cancelled: 7, store: 8,
 });
-export const STATE_COUNT = 8;
+export const STATE_COUNT = 9;
 /** Names as the text column says them, by state index. */
-export const STATE_NAMES = ["idle", "embedding", "waiting", "scoring", "done", "failed", "dropped", "cancelled"];
+export const STATE_NAMES = ["idle", "embedding", "waiting", "scoring", "done", "failed", "dropped", "cancelled",
+  "storing"];
 
-// A chunk's moments, in the order they can happen; NaN until they do.
-const EMBED_START = 0, EMBED_END = 1, ARRIVE0 = 2, SCORE_START = 3, SCORE_END = 4, ARRIVE1 = 5, END = 6;
-const MOMENTS = 7;
+// A chunk's moments, in the order they can happen; NaN until they do. A run of two gathers has no
+// arrivals: between its tasks a chunk is idle (nothing runs; its result sits in the gather's list).
+const EMBED_START = 0, EMBED_END = 1, STORE_START = 2, STORE_END = 3, ARRIVE0 = 4, SCORE_START = 5,
+  SCORE_END = 6, ARRIVE1 = 7, END = 8;
+const MOMENTS = 9;
 /** The state a chunk enters at each moment (END's comes from how it ended). */
-const ENTERS = [STATE.embed, STATE.idle, STATE.waiting, STATE.score, STATE.idle, STATE.waiting];
+const ENTERS = [STATE.embed, STATE.idle, STATE.store, STATE.idle, STATE.waiting, STATE.score, STATE.idle,
+  STATE.waiting];
+/** The moment a chunk's phase-complete, store-complete or barrier arrival reaches, by phase: what a gather
+ *  (or a release) waited for. */
+const ENDS = { embed: EMBED_END, store: STORE_END, score: SCORE_END };
 
 // Bits of `flags`: how a chunk ended, as its event said.
 const TIMED_OUT = 1, UNSTARTED = 2, AT_BARRIER = 4, IN_SCORE = 8;
@@ -36,6 +43,9 @@ export class LaneHistory {
     this.counts = new Int32Array(STATE_COUNT); // chunks in each state now
     this.counts[STATE.idle] = chunks;
     this.releases = []; // by generation: { t, leader, leaderId, parties, droppedOutId }
+    this.joins = []; // a run of gathers: each gather's end, { t, phase, tasks, failed, last }
+    this.lastDone = { embed: -1, store: -1, score: -1 }; // the chunk that finished each step last, so far
+    this.doneAt = NaN; // when every chunk still in the run was done: generation 1's release, or the last join
     this.broken = null; // { generation, t }
     this.lines = new Map(); // chunk → the log line of how it ended (its lane's tooltip)
     this.ranks = new Map(); // chunk → 1, 2 or 3
@@ -61,6 +71,21 @@ export class LaneHistory {
           if (event.early !== undefined) this.early[c] = event.early;
           this.enter(c, EMBED_END, event.t);
         }
+        this.lastDone[event.phase] = c;
+        break;
+      case "store-start":
+        if (known) this.enter(c, STORE_START, event.t);
+        break;
+      case "store-complete":
+        if (!known) break;
+        this.enter(c, STORE_END, event.t);
+        this.lastDone.store = c;
+        break;
+      case "gather-end":
+        // The last task to finish held the join up: the gathers' critical path, as a release's leader is.
+        this.joins.push({ t: event.t, phase: event.phase, tasks: event.tasks, failed: event.failed,
+          last: this.lastDone[event.phase] ?? -1 });
+        if (event.phase === "score") this.finish(event.t, STATE.idle);
         break;
       case "barrier-arrive":
         if (!known) break;
@@ -73,12 +98,7 @@ export class LaneHistory {
           t: event.t, leader: event.leader, leaderId: event.leaderId, parties: event.parties,
           droppedOut: event.droppedOut, droppedOutId: event.droppedOutId,
         };
-        if (event.generation === 1) {
-          // Every chunk still waiting is released into "done" at this moment.
-          this.counts[STATE.done] += this.counts[STATE.waiting];
-          this.counts[STATE.waiting] = 0;
-          this.onRelease?.(event.t);
-        }
+        if (event.generation === 1) this.finish(event.t, STATE.waiting);
         break;
       case "barrier-broken":
         this.broken = { generation: event.generation, t: event.t };
@@ -104,6 +124,18 @@ export class LaneHistory {
     }
   }
 
+  /** Every chunk in state `from` (waiting at generation 1, or idle once scored when gathered) is done at `t`. */
+  finish(t, from) {
+    this.doneAt = t;
+    this.doneFrom = from;
+    // Scored chunks only: an idle chunk that never scored (a gather's failed task) is not done.
+    let finished = 0;
+    for (let c = 0; c < this.chunks; c++) if (this.stateOf(c) === STATE.done) finished++;
+    this.counts[STATE.done] += finished;
+    this.counts[from] -= finished;
+    this.onRelease?.(t, from);
+  }
+
   /** Chunk `c` reached moment `moment` at `t`. */
   enter(c, moment, t) {
     this.times[c * MOMENTS + moment] = t;
@@ -126,18 +158,23 @@ export class LaneHistory {
     this.onChange(c, from, to, t);
   }
 
-  /** Chunk `c`'s state now (a chunk that waited at generation 1 is done once it released). */
+  /** Chunk `c`'s state now: one that waited at generation 1 (or, gathered, scored) is done once that ended. */
   stateOf(c) {
     const state = this.state[c];
-    return state === STATE.waiting && this.releases[1] && !Number.isNaN(this.times[c * MOMENTS + ARRIVE1])
-      ? STATE.done : state;
+    return state === this.doneFrom && this.doneAt === this.doneAt && this.scoredOrArrived(c) ? STATE.done : state;
+  }
+
+  /** Whether chunk `c` reached the step that the run's end releases: generation 1's arrival, or its score. */
+  scoredOrArrived(c) {
+    return !Number.isNaN(this.times[c * MOMENTS + (this.doneFrom === STATE.waiting ? ARRIVE1 : SCORE_END)]);
   }
 
   /** Calls `visit(t, before, after)` for each state change of chunks `from` to `to` - 1, each chunk's in time
    *  order, starting from idle: how the lanes rebuild a row. One tight loop: a row can hold 100,000 chunks. */
   replay(from, to, visit) {
     const times = this.times;
-    const released = this.releases[1]?.t ?? NaN;
+    const released = this.doneAt;
+    const from0 = this.doneFrom;
     for (let c = from; c < to; c++) {
       const base = c * MOMENTS;
       const end = times[base + END];
@@ -148,7 +185,7 @@ export class LaneHistory {
         visit(t, state, ENTERS[moment]);
         state = ENTERS[moment];
       }
-      if (released === released && state === STATE.waiting && !(end <= released)) {
+      if (released === released && state === from0 && this.scoredOrArrived(c) && !(end <= released)) {
         visit(released, state, STATE.done);
         state = STATE.done;
       }
@@ -156,10 +193,22 @@ export class LaneHistory {
     }
   }
 
-  /** [start, end] of chunk `c`'s embed (phase "embed") or score bar, NaN where unknown. */
+  /** [start, end] of chunk `c`'s embed, store or score bar (by `phase`), NaN where unknown. */
   bar(c, phase) {
-    const base = c * MOMENTS + (phase === "score" ? SCORE_START : EMBED_START);
+    const base = c * MOMENTS + ENDS[phase] - 1;
     return [this.times[base], this.times[base + 1]];
+  }
+
+  /** The critical path's bars, each `{ chunk, start, stop }`: every release's (see critical), or, in a run of
+   *  gathers, the task that finished last before each join. */
+  criticalBars() {
+    const bars = this.releases.map((_, generation) => this.critical(generation));
+    for (const join of this.joins) {
+      if (join.last < 0) continue;
+      const [start, stop] = this.bar(join.last, join.phase);
+      bars.push({ chunk: join.last, start, stop });
+    }
+    return bars;
   }
 
   /** Who held generation `generation`'s release up, and the bar that did it: its leader's embed (gen 0)
@@ -208,6 +257,7 @@ export class LaneHistory {
           : flags & AT_BARRIER ? "cancelled at the barrier" : `cancelled in Phase ${phase}`;
       case STATE.embed: return "embedding…";
       case STATE.score: return "scoring…";
+      case STATE.store: return "storing…";
       case STATE.done: return `${this.summary(c)} ✓`;
       case STATE.waiting: return `${this.summary(c)} · waiting ${this.arrived[c]}/${this.parties}`;
       default: return Number.isNaN(this.times[c * MOMENTS + EMBED_START]) ? "queued" : this.summary(c);

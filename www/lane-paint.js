@@ -8,7 +8,7 @@ import { STATE, STATE_COUNT } from "./lane-history.js";
 
 /** The custom property of each state's colour, by state index. */
 const STATE_PROPERTIES = ["--lane-track", "--lane-embed", "--lane-waiting", "--lane-score", "--lane-done",
-  "--lane-failed", "--lane-dropped", "--lane-cancelled"];
+  "--lane-failed", "--lane-dropped", "--lane-cancelled", "--lane-store"];
 const TILE = 12; // every pattern repeats within 12 × 12 device pixels
 
 /** Whether pattern pixel (x, y) of `state` is the light tint rather than the colour. */
@@ -18,6 +18,7 @@ function isTint(state, x, y) {
     case STATE.score: return x % 4 === 3; // vertical comb
     case STATE.failed: return (x + y) % 4 === 0 || (x - y + TILE) % 4 === 0; // cross-hatching
     case STATE.dropped: return ((x >> 1) + (y >> 1)) % 2 === 1; // checks
+    case STATE.store: return y % 4 === 3; // horizontal stripes
     default: return false; // embed, done, cancelled, idle: solid
   }
 }
@@ -52,7 +53,7 @@ export function readPalette(element) {
   });
   return {
     tiles,
-    css: Object.fromEntries(["bg", "track", "embed", "waiting", "score", "done", "failed", "dropped", "cancelled",
+    css: Object.fromEntries(["bg", "track", "embed", "waiting", "score", "done", "failed", "dropped", "cancelled", "store",
       "ink", "muted", "release", "critical"].map((name) => [name, get(`--lane-${name}`)])),
   };
 }
@@ -82,7 +83,8 @@ function paintRun(pixels, stride, x, tx, top, from, to, tile) {
 }
 
 /** The order in which states stack in a band, top to bottom: the run's progress reads left to right, top to bottom. */
-const STACK = [STATE.done, STATE.waiting, STATE.score, STATE.embed, STATE.failed, STATE.dropped, STATE.cancelled];
+const STACK = [STATE.done, STATE.waiting, STATE.score, STATE.store, STATE.embed, STATE.failed, STATE.dropped,
+  STATE.cancelled];
 
 /** Paints `state`'s pattern over a whole small canvas (a legend key). */
 export function paintSwatch(canvas, state, palette) {

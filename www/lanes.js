@@ -32,10 +32,12 @@ const NO_SKIP = new Uint8Array(STATE_COUNT);
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 
 export class Lanes {
-  /** Builds the lanes inside `root`; paints the keys of `legend` (see paintLegend) with the lanes' own painter. */
-  constructor(root, { legend } = {}) {
+  /** Builds the lanes inside `root`; paints the keys of `legend` (see paintLegend) with the lanes' own painter.
+   *  Lanes given the same `sharedAxis` object ({ ms }) draw on one time axis, the longest either needs. */
+  constructor(root, { legend, sharedAxis } = {}) {
     this.root = root;
     this.legend = legend;
+    this.sharedAxis = sharedAxis;
     root.classList.add("lanes");
     root.replaceChildren();
     this.buildTools();
@@ -143,7 +145,7 @@ export class Lanes {
     this.clear();
     this.root.classList.remove("empty");
     this.history = new LaneHistory(chunks, (c, from, to, t) => this.changed(c, from, to, t));
-    this.history.onRelease = (t) => this.released(t);
+    this.history.onRelease = (t, from) => this.released(t, from);
     // Zoom levels, in chunks a row: from "all rows fit" down to one chunk, a quarter at a time.
     const fit = Math.max(1, Math.ceil(chunks / MAX_ROWS));
     this.levels = [fit];
@@ -180,10 +182,18 @@ export class Lanes {
     }
     // Marks that reach outside the columns that change this frame: the whole canvas is presented again.
     const type = event.type;
-    if (type === "barrier-release" || (this.k === 1 && (type === "chunk-failed" || type === "chunk-dropped" ||
+    if (type === "barrier-release" || type === "gather-end" || (this.k === 1 && (type === "chunk-failed" || type === "chunk-dropped" ||
       type === "chunk-cancelled"))) this.overlayDirty = true;
     this.textDirty = true;
     this.invalidate();
+  }
+
+  /** Sets the axis to end at `ms` once the run has ended: lanes sharing an axis end at the longer run. */
+  fitAxis(ms) {
+    if (!this.history || this.running) return;
+    this.scaleTo(Math.max(ms, 1));
+    this.renderText(true);
+    this.invalidate("full");
   }
 
   /** Grows the open bars to `now` (ms since the run began); the page calls it every animation frame. */
@@ -242,6 +252,7 @@ export class Lanes {
   /** The axis runs from 0 to `axisMs`: sets the one mapping from time to device pixels that everything uses. */
   scaleTo(axisMs) {
     this.axisMs = axisMs;
+    if (this.sharedAxis && this.running) this.sharedAxis.ms = Math.max(this.sharedAxis.ms, axisMs);
     this.perMs = ((this.plotW - 2 * PAD) * this.dpr) / axisMs;
     this.offset = PAD * this.dpr;
     // Ticks as close as their labels allow: the widest label ("3,000") at ~7 px a character, plus a gap.
@@ -299,6 +310,10 @@ export class Lanes {
     const end = this.running ? Math.max(this.now, history.lastT) : history.endT;
     if (this.running && Math.max(end, this.axisWant) > this.axisMs) {
       this.scaleTo(Math.max(end, this.axisWant) * 1.5); // headroom, so that it rescales rarely
+      this.fullDirty = true;
+    }
+    if (this.sharedAxis?.ms > this.axisMs) {
+      this.scaleTo(this.sharedAxis.ms); // the other lanes on this axis need it longer
       this.fullDirty = true;
     }
     // The rows in view; rows scrolled in or out, or any full redraw, rebuild them from the history.
@@ -370,9 +385,14 @@ export class Lanes {
     if (column < this.dirtyFrom) this.dirtyFrom = column;
   }
 
-  /** Generation 1 released at `t`: every waiting chunk in view is done from then on (O(rows in view)). */
-  released(t) {
+  /** Generation 1 released at `t`: every waiting chunk in view is done from then on (O(rows in view)).
+   *  A run of gathers ends with its last join instead (`from` idle): its rows are rebuilt, once. */
+  released(t, from) {
     if (!this.diff) return;
+    if (from !== STATE.waiting) {
+      this.invalidate("full");
+      return;
+    }
     const column = this.column(t);
     const stride = this.columns + 1;
     for (let i = 0; i < this.range[1] - this.range[0]; i++) {
@@ -463,15 +483,23 @@ export class Lanes {
         drawEnd(context, kind, this.x(end), rowTop(c), barH, palette, this.x(0), this.x(this.axisMs) - this.x(0));
       }
     }
-    // The critical path: the bar that held each release up (see LaneHistory.critical).
-    history.releases.forEach((_, generation) => {
-      const { chunk, start, stop } = history.critical(generation);
+    // The critical path: the bar that held each release (or join) up (see LaneHistory.criticalBars).
+    for (const { chunk, start, stop } of history.criticalBars()) {
       const row = Math.floor(chunk / this.k);
-      if (row < first || row >= last || Number.isNaN(start) || Number.isNaN(stop)) return;
+      if (row < first || row >= last || Number.isNaN(start) || Number.isNaN(stop)) continue;
       drawCritical(context, this.x(start), this.x(stop), rowTop(row), barH, palette);
-    });
+    }
     context.fillStyle = palette.css.release;
-    for (const release of history.releases) context.fillRect(this.x(release.t) - 1, AXIS_H, 2, this.viewH);
+    for (const { t } of this.lines()) context.fillRect(this.x(t) - 1, AXIS_H, 2, this.viewH);
+  }
+
+  /** The vertical lines across the rows: each barrier release ("gen 0"), or each gather's join ("join 1"). */
+  lines() {
+    const history = this.history;
+    return [
+      ...history.releases.map((release, generation) => ({ t: release.t, label: `gen ${generation}` })),
+      ...history.joins.map((join, index) => ({ t: join.t, label: `join ${index + 1}` })),
+    ];
   }
 
   /** Ticks and round numbers along the top, spaced for the width. */
@@ -499,14 +527,13 @@ export class Lanes {
     const bottom = AXIS_H + this.viewH;
     const placed = [[], []]; // [left, right] spans taken on each of the two label lines
     context.textBaseline = "top";
-    this.history.releases.forEach((release, generation) => {
-      const x = this.x(release.t);
+    this.lines().forEach(({ t, label: text }, index) => {
+      const x = this.x(t);
       context.fillStyle = this.palette.css.release;
       context.fillRect(x - 1, bottom, 2, 3); // the line's foot, pointing at its label
-      const text = `gen ${generation}`;
       const width = context.measureText(text).width;
-      // Generation 0 to the left of its line, 1 to the right: they then part, however close the lines are.
-      const sides = generation === 0 ? [x - 4 - width, x + 4] : [x + 4, x - 4 - width];
+      // The first line's label to the left of it, the next to the right: they then part, however close the lines are.
+      const sides = index === 0 ? [x - 4 - width, x + 4] : [x + 4, x - 4 - width];
       for (const [line, left] of [0, 1].flatMap((line) => sides.map((left) => [line, left]))) {
         if (left < 0 || left + width > this.plotW) continue;
         if (placed[line].some(([a, b]) => left < b + 6 && left + width > a - 6)) continue;
@@ -541,6 +568,12 @@ export class Lanes {
           `its leader, ${release.leaderId}, was the last to arrive (critical path, outlined).`);
       return item;
     });
+    for (const join of history.joins) {
+      const lastId = join.last >= 0 ? `; chunk-${join.last} finished last (critical path, outlined)` : "";
+      items.push(el("li", "release", `${join.phase === "embed" ? "Embeddings" : join.phase === "store" ? "Stores"
+        : "Scores"} gathered at ${formatMs(join.t)}: ${formatCount(join.tasks)} tasks joined, ` +
+        `${formatCount(join.failed)} failed${lastId}.`));
+    }
     if (items.length !== this.releasesList.childElementCount) this.releasesList.replaceChildren(...items);
     setText(this.axisText, `Time axis: ${formatMs(0)} to ${formatMs(this.axisMs)}, ` +
       `a tick every ${formatMs(this.tickStep)}.`);
@@ -581,8 +614,8 @@ export class Lanes {
     }
     const i = r - this.range[0];
     const parts = [];
-    for (const state of [STATE.embed, STATE.waiting, STATE.score, STATE.done, STATE.failed, STATE.dropped,
-      STATE.cancelled, STATE.idle]) {
+    for (const state of [STATE.embed, STATE.store, STATE.waiting, STATE.score, STATE.done, STATE.failed,
+      STATE.dropped, STATE.cancelled, STATE.idle]) {
       const count = this.current[i * STATES + state];
       if (count > 0) parts.push(`${formatCount(count)} ${STATE_NAMES[state]}`);
     }
@@ -594,12 +627,14 @@ export class Lanes {
   summary(final) {
     const history = this.history;
     const t = final ? history.endT : Math.max(this.now, history.lastT);
-    const counts = [STATE.embed, STATE.waiting, STATE.score, STATE.done, STATE.failed, STATE.dropped, STATE.cancelled]
+    const counts = [STATE.embed, STATE.store, STATE.waiting, STATE.score, STATE.done, STATE.failed, STATE.dropped,
+      STATE.cancelled]
       .filter((state) => history.counts[state] > 0)
       .map((state) => `${formatCount(history.counts[state])} ${STATE_NAMES[state]}`);
     const releases = history.releases.map((release, generation) =>
       `generation ${generation} released at ${formatMs(release.t)} by ${release.leaderId}`);
     const broken = history.broken ? [`the barrier broke at ${formatMs(history.broken.t)}`] : [];
+    releases.push(...history.joins.map((join, index) => `gather ${index + 1} joined at ${formatMs(join.t)}`));
     return `Lanes of ${formatCount(history.chunks)} chunks, ${this.scale.textContent}, ` +
       `${final ? "run ended" : "now"} at ${formatMs(t)}: ${counts.join(", ") || "none started"}` +
       `${[...releases, ...broken].map((part) => `; ${part}`).join("")}.`;
