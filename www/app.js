@@ -5,6 +5,7 @@
 import { Gate } from "./gate.js";
 import { Lanes } from "./lanes.js";
 import { LogView } from "./log-view.js";
+import { Questions } from "./questions.js";
 import { formatCount, formatMs, plural } from "./format.js";
 import { restoreForm, saveForm } from "./url-state.js";
 import { loadWasm } from "./wasm-loader.js";
@@ -26,6 +27,10 @@ const log = new LogView($("#log"), {
 });
 
 let runPipelineBatched; // the WASM module's export, once it has loaded
+/** The seed's five questions, answered from each run's events once it ends; its fault run calls the pipeline. */
+const questions = new Questions($("#questions"), {
+  invariant: $("#invariant"), timeline, run: (options, onBatch) => runPipelineBatched(options, onBatch),
+});
 let runStartedAt = 0; // performance.now() at the current run's t = 0
 let lastChunkCount = 0; // chunks in the current run, from its run-start event
 let frame = 0;
@@ -343,6 +348,7 @@ async function run(event) {
   timeline.clear();
   barriers.clear();
   answerBox.replaceChildren(note("Waiting for every chunk…"));
+  questions.clear();
   startAnimation();
   const options = { ...readOptions(), signal: me.controller.signal };
   try {
@@ -356,6 +362,7 @@ async function run(event) {
       }
     });
     if (current !== me) return;
+    me.result = result;
     showAnswer(result);
     saveForm(form, { seed: String(result.seed) }); // the link now replays exactly this run
     runState.textContent = `Done in ${formatMs(result.makespanMs)}.`;
@@ -383,6 +390,8 @@ async function run(event) {
       current = null;
       cancelAnimationFrame(frame);
       setRunning(false);
+      // Every ending (answered, failed, stopped), from the events and the lanes' history of them.
+      questions.update(recorded, me.result ?? null, options, { history: timeline.history });
     }
   }
 }
