@@ -6,6 +6,7 @@ import { Compare } from "./compare.js";
 import { Gate } from "./gate.js";
 import { Lanes } from "./lanes.js";
 import { LogView } from "./log-view.js";
+import { Questions } from "./questions.js";
 import { formatCount, formatMs, plural } from "./format.js";
 import { restoreForm, saveForm } from "./url-state.js";
 import { loadWasm } from "./wasm-loader.js";
@@ -29,6 +30,10 @@ const log = new LogView($("#log"), {
 });
 
 let runPipelineBatched; // the WASM module's export, once it has loaded
+/** The seed's five questions, answered from each run's events once it ends; its fault run calls the pipeline. */
+const questions = new Questions($("#questions"), {
+  invariant: $("#invariant"), timeline, run: (options, onBatch) => runPipelineBatched(options, onBatch),
+});
 let runStartedAt = 0; // performance.now() at the current run's t = 0
 let lastChunkCount = 0; // chunks in the current run, from its run-start event
 let frame = 0;
@@ -353,6 +358,7 @@ async function run(event) {
   if (variant) compare.begin(variant);
   else compare.clear();
   answerBox.replaceChildren(note("Waiting for every chunk…"));
+  questions.clear();
   startAnimation();
   const options = { ...readOptions(), signal: me.controller.signal };
   const outcome = { result: null, error: null, events: recorded };
@@ -383,6 +389,8 @@ async function run(event) {
       current = null;
       cancelAnimationFrame(frame);
       setRunning(false);
+      // Every ending (answered, failed, stopped), from the events and the lanes' history of them.
+      questions.update(recorded, outcome.result, options, { history: timeline.history });
     }
   }
 }
@@ -427,7 +435,7 @@ async function finishCompare(me, outcome) {
   await me.beside.done;
   if (current !== me) return;
   runState.textContent = runState.textContent.replace(" Waiting for the gathers…", "");
-  compare.finish(timeline, outcome, me.beside);
+  questions.setCompareVerdict(compare.finish(timeline, outcome, me.beside));
 }
 
 /** Stop: aborts the run in flight; its chunks report their cancellation, then run-end. */

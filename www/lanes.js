@@ -13,7 +13,7 @@
 // resize or rescale rebuilds the rows in view from the per-chunk history.
 
 import { el } from "./dom.js";
-import { formatCount, formatMs } from "./format.js";
+import { formatCount, formatMs, formatMsTenths } from "./format.js";
 import { LaneHistory, STATE, STATE_COUNT, STATE_NAMES } from "./lane-history.js";
 import { drawCritical, drawEnd, paintColumn, paintSwatch, readPalette } from "./lane-paint.js";
 
@@ -491,6 +491,7 @@ export class Lanes {
     }
     context.fillStyle = palette.css.release;
     for (const { t } of this.lines()) context.fillRect(this.x(t) - 1, AXIS_H, 2, this.viewH);
+    this.drawMarkedTime();
   }
 
   /** The vertical lines across the rows: each barrier release ("gen 0"), or each gather's join ("join 1"). */
@@ -664,6 +665,41 @@ export class Lanes {
         drawEnd(context, mark, width / 2, 1, height - 2, palette, 0, width);
       }
     }
+  }
+
+  /** Marks moment `t` (ms since the run began) with a dashed line across the rows, until the next run or another
+   *  mark; `focus` also moves focus to the rows (for a moment that belongs to no chunk). False if there is no run. */
+  markTime(t, { focus = false } = {}) {
+    if (!this.history || !Number.isFinite(t)) return false;
+    this.marked = { t, history: this.history }; // a mark of an earlier run is never drawn on this one
+    this.invalidate("full");
+    if (focus) this.scroll.focus();
+    return true;
+  }
+
+  /** The marked moment: a dashed line in the focus colour and its time on a tag at the top, so that it reads
+   *  even over a release line (drawMarks calls it, inside its clip). */
+  drawMarkedTime() {
+    if (this.marked?.history !== this.history) return;
+    const context = this.context;
+    const x = this.x(this.marked.t);
+    const colour = getComputedStyle(this.root).getPropertyValue("--lane-focus").trim() || this.palette.css.ink;
+    context.save();
+    context.strokeStyle = context.fillStyle = colour;
+    context.lineWidth = 2;
+    context.setLineDash([4, 3]);
+    context.beginPath();
+    context.moveTo(x, AXIS_H);
+    context.lineTo(x, AXIS_H + this.viewH);
+    context.stroke();
+    const text = formatMsTenths(this.marked.t);
+    const width = context.measureText(text).width + 8;
+    const left = x + 3 + width <= this.plotW ? x + 3 : Math.max(0, x - 3 - width); // beside the line, inside
+    context.fillRect(left, AXIS_H + 1, width, 14);
+    context.fillStyle = this.palette.css.bg;
+    context.textBaseline = "middle";
+    context.fillText(text, left + 4, AXIS_H + 8);
+    context.restore();
   }
 }
 
