@@ -3,6 +3,7 @@
 // answer. Every number shown comes from an event or the run's result.
 
 import { Gate } from "./gate.js";
+import { showHazard } from "./hazard.js";
 import { Lanes } from "./lanes.js";
 import { LogView } from "./log-view.js";
 import { formatCount, formatMs, plural } from "./format.js";
@@ -401,8 +402,10 @@ if (restoreForm(form, location.search) && ["documents", "chunkWords", "overlapWo
 /** Loads the WASM module, then enables Run. A function, not top-level await,
  *  so that the same code also runs in the classic standalone bundle. */
 async function start() {
+  const loading = loadWasm();
+  showHazard(loading); // the hazard demo section runs on the same module, or says why it cannot
   try {
-    const wasm = await loadWasm();
+    const wasm = await loading;
     runPipelineBatched = wasm.runPipelineBatched;
     form.addEventListener("submit", run);
     stopButton.addEventListener("click", stop);

@@ -66,7 +66,10 @@ export class LaneHistory {
         if (!known) break;
         this.arrived[c] = event.arrived;
         this.parties = event.parties;
-        this.enter(c, event.generation === 1 ? ARRIVE1 : ARRIVE0, event.t);
+        // A chunk waiting already gave up and arrived again at once (its wait was dropped: www/hazard.js): its bar
+        // runs on from the first arrival. A barrier that kept the dropped arrival counts later arrivals toward
+        // later generations (2 and up): they are still a chunk's arrival after Phase 2.
+        if (this.state[c] !== STATE.waiting) this.enter(c, event.generation >= 1 ? ARRIVE1 : ARRIVE0, event.t);
         break;
       case "barrier-release":
         this.releases[event.generation] = {
@@ -126,11 +129,11 @@ export class LaneHistory {
     this.onChange(c, from, to, t);
   }
 
-  /** Chunk `c`'s state now (a chunk that waited at generation 1 is done once it released). */
+  /** Chunk `c`'s state now (a chunk that waited at generation 1 is done once it released; one that arrived
+   *  after that release, in a generation 2, is not). */
   stateOf(c) {
     const state = this.state[c];
-    return state === STATE.waiting && this.releases[1] && !Number.isNaN(this.times[c * MOMENTS + ARRIVE1])
-      ? STATE.done : state;
+    return state === STATE.waiting && this.times[c * MOMENTS + ARRIVE1] <= this.releases[1]?.t ? STATE.done : state;
   }
 
   /** Calls `visit(t, before, after)` for each state change of chunks `from` to `to` - 1, each chunk's in time
@@ -148,7 +151,7 @@ export class LaneHistory {
         visit(t, state, ENTERS[moment]);
         state = ENTERS[moment];
       }
-      if (released === released && state === STATE.waiting && !(end <= released)) {
+      if (times[base + ARRIVE1] <= released && state === STATE.waiting && !(end <= released)) {
         visit(released, state, STATE.done);
         state = STATE.done;
       }
@@ -217,7 +220,7 @@ export class LaneHistory {
   /** "embedded", or the final score and the different one it would have had without the barrier. */
   summary(c) {
     const score = this.score[c];
-    if (Number.isNaN(score)) return "embedded";
+    if (Number.isNaN(score)) return Number.isNaN(this.times[c * MOMENTS + SCORE_END]) ? "embedded" : "scored";
     const shown = score.toFixed(2);
     const early = this.early[c];
     if (Number.isNaN(early) || early.toFixed(2) === shown) return `score ${shown}`;

@@ -32,10 +32,14 @@ const NO_SKIP = new Uint8Array(STATE_COUNT);
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 
 export class Lanes {
-  /** Builds the lanes inside `root`; paints the keys of `legend` (see paintLegend) with the lanes' own painter. */
-  constructor(root, { legend } = {}) {
+  /** Builds the lanes inside `root`; paints the keys of `legend` (see paintLegend) with the lanes' own painter.
+   *  `critical: false` leaves out the critical path (a false leader held nobody up); the time axis spans at least
+   *  `minAxisMs`, so that lanes side by side share one scale. */
+  constructor(root, { legend, critical = true, minAxisMs = 0 } = {}) {
     this.root = root;
     this.legend = legend;
+    this.critical = critical;
+    this.minAxisMs = minAxisMs;
     root.classList.add("lanes");
     root.replaceChildren();
     this.buildTools();
@@ -149,7 +153,7 @@ export class Lanes {
     this.levels = [fit];
     while (this.levels.at(-1) > 1) this.levels.push(Math.max(1, Math.ceil(this.levels.at(-1) / 4)));
     this.level = 0;
-    this.axisMs = 100;
+    this.axisMs = Math.max(100, this.minAxisMs);
     this.axisWant = 0;
     this.now = 0;
     this.running = true;
@@ -167,7 +171,7 @@ export class Lanes {
     if (event.type === "phase-start" && event.plannedMs) this.axisWant = Math.max(this.axisWant, event.t + event.plannedMs);
     if (event.type === "run-end") {
       this.running = false;
-      this.scaleTo(Math.max(event.t, 1)); // the final axis fits the run exactly
+      this.scaleTo(Math.max(event.t, this.minAxisMs, 1)); // the final axis fits the run exactly
       // The text now, so that nothing on the page changes once the run has ended; the canvas (a rebuild)
       // at the next frame, so that it is not added to the run's last task.
       if (this.diff) {
@@ -464,7 +468,7 @@ export class Lanes {
       }
     }
     // The critical path: the bar that held each release up (see LaneHistory.critical).
-    history.releases.forEach((_, generation) => {
+    if (this.critical) history.releases.forEach((_, generation) => {
       const { chunk, start, stop } = history.critical(generation);
       const row = Math.floor(chunk / this.k);
       if (row < first || row >= last || Number.isNaN(start) || Number.isNaN(stop)) return;
@@ -534,7 +538,9 @@ export class Lanes {
     while (this.slots.length > last - first) this.slots.pop().remove();
     this.slots.forEach((row, i) => this.renderRow(row, first + i));
     const items = history.releases.map((release, generation) => {
-      const item = el("li", "release", release.droppedOutId
+      const item = el("li", "release", !this.critical
+        ? `Generation ${generation} released at ${formatMs(release.t)}, led by ${release.leaderId}.`
+        : release.droppedOutId
         ? `Generation ${generation} released at ${formatMs(release.t)}, when ${release.droppedOutId} dropped ` +
           `out (critical path, outlined); ${release.leaderId} had arrived last.`
         : `Generation ${generation} released at ${formatMs(release.t)}; ` +
