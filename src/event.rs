@@ -108,6 +108,11 @@ pub enum EventKind {
     /// A chunk parked at the barrier was cancelled and took its arrival back:
     /// `arrived` of `parties` remain in `generation` (PhaseBarrier only).
     BarrierWithdraw { chunk: usize, arrived: usize, parties: usize, generation: u64 },
+    /// A chunk gave up waiting at the barrier after `waited_ms`: its wait
+    /// future, parked in `generation`, was dropped (cancelled). Only the
+    /// hazard demo (`hazard.rs`) does this; a `barrier-withdraw` follows if
+    /// the barrier takes the arrival back, and none with `async-barrier`.
+    WaitCancelled { chunk: usize, generation: u64, waited_ms: f64 },
     /// The barrier released `generation`; `leader` is the party that completed
     /// it, or, when chunk `dropped_out` completed it by dropping out (every
     /// other party had arrived), the waiter the barrier named leader instead.
@@ -169,6 +174,7 @@ impl EventKind {
             EventKind::PhaseComplete { .. } => "phase-complete",
             EventKind::BarrierArrive { .. } => "barrier-arrive",
             EventKind::BarrierWithdraw { .. } => "barrier-withdraw",
+            EventKind::WaitCancelled { .. } => "wait-cancelled",
             EventKind::BarrierRelease { .. } => "barrier-release",
             EventKind::BarrierBroken { .. } => "barrier-broken",
             EventKind::ChunkFailed { .. } => "chunk-failed",
@@ -189,6 +195,7 @@ impl EventKind {
             | EventKind::PhaseComplete { chunk, .. }
             | EventKind::BarrierArrive { chunk, .. }
             | EventKind::BarrierWithdraw { chunk, .. }
+            | EventKind::WaitCancelled { chunk, .. }
             | EventKind::ChunkFailed { chunk, .. }
             | EventKind::ChunkDropped { chunk, .. }
             | EventKind::ChunkCancelled { chunk, .. } => Some(chunk),
@@ -252,6 +259,11 @@ impl Event {
                 write!(out, "Cancelled: {} {place} Phase {}", ChunkId(*chunk), phase.number())
             }
             EventKind::BarrierBroken { reason, .. } => write!(out, "Barrier broken: {reason}"),
+            EventKind::WaitCancelled { chunk, waited_ms, .. } => write!(
+                out,
+                "{} gave up waiting after {waited_ms:.0} ms: its wait was dropped",
+                ChunkId(*chunk)
+            ),
             EventKind::RunEnd { aborted: true, .. } => {
                 out.write_str("Pipeline stopped: every chunk was cancelled")
             }

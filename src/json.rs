@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::event::{chunk_id, ChunkId, Event, EventKind, Scored, WithoutBarrier};
+use crate::hazard::{HazardOutcome, HazardRelease, HazardScenario, HAZARD_CHUNKS};
 use crate::pipeline::Outcome;
 
 thread_local! {
@@ -33,8 +34,7 @@ impl Event {
         let mut object = Object::open(out);
         object.string("type", self.kind.name());
         object.number("run", f64::from(self.run));
-        // Microseconds are plenty, and a rounded number prints shorter.
-        object.number("t", (self.t_ms * 1000.0).round() / 1000.0);
+        object.time("t", self.t_ms);
         LINE.with_borrow_mut(|line| {
             line.clear();
             if self.write_log_line(line) {
@@ -77,6 +77,10 @@ impl Event {
                 object.number("arrived", *arrived as f64);
                 object.number("parties", *parties as f64);
                 object.number("generation", *generation as f64);
+            }
+            EventKind::WaitCancelled { generation, waited_ms, .. } => {
+                object.number("generation", *generation as f64);
+                object.time("waitedMs", *waited_ms);
             }
             EventKind::BarrierRelease { leader, parties, generation, dropped_out } => {
                 object.number("leader", *leader as f64);
@@ -172,6 +176,81 @@ impl Outcome {
     }
 }
 
+impl HazardOutcome {
+    /// Appends what `runHazardDemo` resolves to, as one JSON object:
+    /// `{"runId":…,"barrier":…,"releases":[{"generation":…,"atMs":…,"leader":…,"missing":[…],…}],
+    /// "falseReleases":[…],"cancelledWaits":[…],"stillParked":[…],"finished":[…],"endedMs":…,"invariantHeld":…}`.
+    /// `falseReleases` repeats the releases that left a chunk behind, so a reader need not filter.
+    pub fn write_json(&self, out: &mut String) {
+        let mut object = Object::open(out);
+        object.number("runId", f64::from(self.run));
+        object.string("barrier", self.barrier.name());
+        object.number("chunks", self.chunks as f64);
+        object.number("timeScale", self.time_scale);
+        object.key("releases");
+        object.list(&self.releases, write_release);
+        let false_releases: Vec<&HazardRelease> = self.false_releases().collect();
+        object.key("falseReleases");
+        object.list(&false_releases, |entry, release| write_release(entry, release));
+        object.key("cancelledWaits");
+        object.list(&self.cancelled_waits, |entry, wait| {
+            entry.chunk(wait.chunk);
+            entry.number("generation", wait.generation as f64);
+            entry.time("atMs", wait.at_ms);
+            entry.time("waitedMs", wait.waited_ms);
+            entry.boolean("withdrawn", wait.withdrawn);
+        });
+        object.key("stillParked");
+        object.list(&self.still_parked, |entry, parked| {
+            entry.chunk(parked.chunk);
+            entry.number("generation", parked.generation as f64);
+            entry.time("sinceMs", parked.since_ms);
+        });
+        object.key("finished");
+        object.list(&self.finished, |entry, chunk| entry.chunk(*chunk));
+        object.time("endedMs", self.ended_ms);
+        object.boolean("invariantHeld", self.invariant_held);
+        object.close();
+    }
+}
+
+/// One release of the hazard demo: `{"generation","atMs","leader","leaderId","missing":[{"chunk","id",
+/// "phase","working","finishedAtMs"?}],"countedCancelled":[{"chunk","id"}],"false"}`.
+fn write_release(entry: &mut Object<'_>, release: &HazardRelease) {
+    entry.number("generation", release.generation as f64);
+    entry.time("atMs", release.at_ms);
+    entry.number("leader", release.leader as f64);
+    entry.string("leaderId", &chunk_id(release.leader));
+    entry.key("missing");
+    entry.list(&release.missing, |entry, missing| {
+        entry.chunk(missing.chunk);
+        entry.string("phase", missing.phase.name());
+        entry.boolean("working", missing.working);
+        if let Some(at) = missing.finished_at_ms {
+            entry.time("finishedAtMs", at);
+        }
+    });
+    entry.key("countedCancelled");
+    entry.list(&release.counted_cancelled, |entry, chunk| entry.chunk(*chunk));
+    entry.boolean("false", release.is_false());
+}
+
+impl HazardScenario {
+    /// Appends the script as `hazardScenario()` returns it:
+    /// `{"chunks":4,"embedMs":[…],"scoreMs":[…],"impatient":1,"impatientId":"chunk-1","patienceMs":…,"horizonMs":…}`.
+    pub fn write_json(&self, out: &mut String) {
+        let mut object = Object::open(out);
+        object.number("chunks", HAZARD_CHUNKS as f64);
+        object.numbers("embedMs", &self.embed_ms);
+        object.numbers("scoreMs", &self.score_ms);
+        object.number("impatient", self.impatient as f64);
+        object.string("impatientId", &chunk_id(self.impatient));
+        object.number("patienceMs", self.patience_ms);
+        object.number("horizonMs", self.horizon_ms);
+        object.close();
+    }
+}
+
 /// A JSON object being written: `open`, one call per field, `close`.
 struct Object<'o> {
     out: &'o mut String,
@@ -215,9 +294,38 @@ impl<'o> Object<'o> {
         }
     }
 
+    /// A time in milliseconds, rounded to the microsecond as every event's `t`
+    /// is: microseconds are plenty, a rounded number prints shorter, and a
+    /// result's times then equal its events' times exactly.
+    fn time(&mut self, key: &str, ms: f64) {
+        self.number(key, (ms * 1000.0).round() / 1000.0);
+    }
+
     fn boolean(&mut self, key: &str, value: bool) {
         self.key(key);
         self.out.push_str(if value { "true" } else { "false" });
+    }
+
+    /// `"chunk":…,"id":"chunk-…"`: a chunk as every object names it.
+    fn chunk(&mut self, chunk: usize) {
+        self.number("chunk", chunk as f64);
+        self.string("id", &chunk_id(chunk));
+    }
+
+    /// An array of numbers.
+    fn numbers(&mut self, key: &str, values: &[f64]) {
+        self.key(key);
+        self.out.push('[');
+        for (index, value) in values.iter().enumerate() {
+            if index > 0 {
+                self.out.push(',');
+            }
+            match value.is_finite() {
+                true => drop(write!(self.out, "{value}")),
+                false => self.out.push_str("null"), // as `number` writes it
+            }
+        }
+        self.out.push(']');
     }
 
     /// An array of objects, one per item, each written by `write`.

@@ -38,6 +38,7 @@ mod embedder;
 mod event;
 mod fault;
 mod group;
+mod hazard;
 mod json;
 mod pacer;
 mod pipeline;
@@ -59,6 +60,10 @@ pub use embedder::{check_vector, Embedder};
 pub use event::{chunk_id, ChunkId, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
 pub use fault::{Fault, FaultKind};
 pub use group::{run_group, run_group_paced, START_SLICE};
+pub use hazard::{
+    run_hazard, run_hazard_scenario, CancelledWait, HazardOutcome, HazardRelease, HazardScenario, Missing,
+    Parked, HAZARD_CHUNKS,
+};
 pub use pipeline::{
     process_chunk, rag_pipeline, rag_pipeline_until, rag_pipeline_with, ChunkError, Failure, Outcome,
     PipelineError, QuotedSentence, Ranked, Run, SharedState, TOP_K,
@@ -66,6 +71,8 @@ pub use pipeline::{
 pub use rng::{random_seed, Rng, MAX_SAFE_INTEGER};
 #[cfg(target_arch = "wasm32")]
 pub use web::run_pipeline;
+#[cfg(target_arch = "wasm32")]
+pub use web::{hazard_scenario, run_hazard_demo};
 
 /// The accepted range of every option, as the JS API names it.
 pub mod limits {

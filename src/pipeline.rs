@@ -239,9 +239,8 @@ impl<'a> Run<'a> {
         sink: &'a dyn EventSink,
         pacer: &'a Pacer,
     ) -> Self {
-        static NEXT_RUN: AtomicU32 = AtomicU32::new(1);
         Run {
-            id: NEXT_RUN.fetch_add(1, Ordering::Relaxed),
+            id: next_run_id(),
             seed: config.seed.unwrap_or_else(random_seed),
             config,
             chunks,
@@ -365,6 +364,12 @@ impl<'a> Run<'a> {
         barrier.abort(error.to_string());
         Err(error)
     }
+}
+
+/// A run id no other run in this page or process has had (the hazard demo's runs draw from it too).
+pub(crate) fn next_run_id() -> u32 {
+    static NEXT_RUN: AtomicU32 = AtomicU32::new(1);
+    NEXT_RUN.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Runs the config's chunks through Phases 1 and 2 as one structured group,
@@ -680,7 +685,7 @@ async fn arrive_and_wait(
 /// party ids, and `dropping` is the chunk dropping out as the signal is sent.
 /// A drop-out is reported by the chunk (`chunk-dropped`), and the pipeline
 /// never resets the barrier.
-fn barrier_event(signal: &BarrierSignal, dropping: Option<usize>) -> Option<EventKind> {
+pub(crate) fn barrier_event(signal: &BarrierSignal, dropping: Option<usize>) -> Option<EventKind> {
     Some(match *signal {
         BarrierSignal::Arrived { party, arrived, parties, generation } => {
             EventKind::BarrierArrive { chunk: party, arrived, parties, generation }

@@ -23,6 +23,7 @@ use crate::config::{self, BarrierKind, ChunkErrorPolicy, ConfigError, Limit, Run
 use crate::embedder::Embedder;
 use crate::event::{Event, Phase};
 use crate::fault::{Fault, FaultKind};
+use crate::hazard::{run_hazard, HazardScenario};
 use crate::pipeline::{rag_pipeline_until, PipelineError};
 
 #[wasm_bindgen]
@@ -221,14 +222,7 @@ async fn run(options: &JsValue, sink: JsSink) -> Result<JsValue, JsValue> {
     };
     let result = {
         let emit = |event: &Event| sink.emit(event);
-        let mut running = pin!(rag_pipeline_until(&config, embedder, stop, &emit));
-        // Each poll is one turn of the event loop: its events go out as one batch.
-        poll_fn(|cx| {
-            let poll = running.as_mut().poll(cx);
-            sink.flush();
-            poll
-        })
-        .await
+        flushing(rag_pipeline_until(&config, embedder, stop, &emit), &sink).await
     };
     if let Some(thrown) = sink.thrown.into_inner() {
         return Err(thrown);
@@ -257,6 +251,18 @@ async fn run(options: &JsValue, sink: JsSink) -> Result<JsValue, JsValue> {
     outcome.write_json(&mut json);
     // Our own JSON: it always parses.
     Ok(JSON::parse(&json).unwrap_or(JsValue::UNDEFINED))
+}
+
+/// Awaits `running`, handing `sink`'s events to JS after every poll: each
+/// poll is one turn of the event loop, and its events go out as one batch.
+async fn flushing<F: Future>(running: F, sink: &JsSink) -> F::Output {
+    let mut running = pin!(running);
+    poll_fn(|cx| {
+        let poll = running.as_mut().poll(cx);
+        sink.flush();
+        poll
+    })
+    .await
 }
 
 /// Resolves when `signal` aborts. The listener is the resolve function
@@ -314,14 +320,9 @@ struct Parsed {
 
 fn parse_options(options: &JsValue) -> Result<Parsed, ConfigError> {
     let mut config = RunConfig::default();
-    if options.is_undefined() || options.is_null() {
+    if !options_object(options, &OPTION_NAMES)? {
         return Ok(Parsed { config, embedder: None, signal: None });
     }
-    let is_array = checked_is_array(options).unwrap_or(true);
-    if !options.is_object() || is_array || options.is_function() {
-        return Err(ConfigError::new("options", "must be an object", describe(options)));
-    }
-    check_names(options, "options", &OPTION_NAMES)?;
     let documents = read(options, "documents")?;
     if !documents.is_undefined() {
         config.documents = Some(strings(&documents, "documents")?);
@@ -379,14 +380,36 @@ fn parse_options(options: &JsValue) -> Result<Parsed, ConfigError> {
         Err(other) if other.is_undefined() || other.is_null() => None,
         Err(other) => return Err(ConfigError::new("signal", "must be an AbortSignal", describe(&other))),
     };
-    let barrier = read(options, "barrier")?;
-    if !barrier.is_undefined() {
-        let names = BarrierKind::ALL.map(BarrierKind::name);
-        config.barrier = one_of(&barrier, "barrier", &names, BarrierKind::from_name)?;
+    if let Some(barrier) = barrier_option(options)? {
+        config.barrier = barrier;
     }
     // The ranges that depend on more than one field (embedMs order, faults
     // below chunks) are checked once, by rag_pipeline's own validate().
     Ok(Parsed { config, embedder, signal })
+}
+
+/// Whether `options` was given (`undefined` and `null` were not): an object
+/// (not an array or a function) whose every key is one of `names`.
+fn options_object(options: &JsValue, names: &[&str]) -> Result<bool, ConfigError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(false);
+    }
+    let is_array = checked_is_array(options).unwrap_or(true);
+    if !options.is_object() || is_array || options.is_function() {
+        return Err(ConfigError::new("options", "must be an object", describe(options)));
+    }
+    check_names(options, "options", names)?;
+    Ok(true)
+}
+
+/// Reads the `barrier` option: absent is `None`.
+fn barrier_option(options: &JsValue) -> Result<Option<BarrierKind>, ConfigError> {
+    let barrier = read(options, "barrier")?;
+    if barrier.is_undefined() {
+        return Ok(None);
+    }
+    let names = BarrierKind::ALL.map(BarrierKind::name);
+    one_of(&barrier, "barrier", &names, BarrierKind::from_name).map(Some)
 }
 
 /// Fails on the first own or inherited key of `object` (up to, not
@@ -675,6 +698,122 @@ fn config_error(error: ConfigError) -> JsValue {
     let js = Error::new(&error.to_string());
     set(&js, "field", error.field);
     js.into()
+}
+
+// The hazard demo (`hazard.rs`): async-barrier beside PhaseBarrier when a wait is dropped.
+
+#[wasm_bindgen(typescript_custom_section)]
+const HAZARD_TYPES: &str = r#"
+/** Options for runHazardDemo; both optional. */
+export interface HazardOptions {
+  /** "phase" (default): PhaseBarrier, which withdraws a dropped wait's arrival; "classic": async-barrier, which keeps it. */
+  barrier?: "phase" | "classic";
+  /** Multiplies every latency of the script: 0 to 1000 (default 1). */
+  timeScale?: number;
+}
+
+/** The hazard demo's script at time scale 1, as hazardScenario() returns it. */
+export interface HazardScenario {
+  chunks: number;
+  /** Each chunk's Phase 1 and Phase 2 latency, in ms. */
+  embedMs: number[];
+  scoreMs: number[];
+  /** The chunk whose first barrier wait gives up after patienceMs (its wait future is dropped). */
+  impatient: number;
+  impatientId: string;
+  patienceMs: number;
+  /** When the demo ends if a chunk is parked for good. */
+  horizonMs: number;
+}
+
+/** An event of the hazard demo: a pipeline event, or the dropped wait. */
+export type HazardEvent = PipelineEvent | {
+  type: "wait-cancelled"; run: number; t: number; line: string;
+  chunk: number; id: string; generation: number; waitedMs: number;
+};
+
+/** One released generation; `false` when it left a chunk behind (`missing`). */
+export interface HazardRelease {
+  generation: number;
+  atMs: number;
+  leader: number;
+  leaderId: string;
+  /** Chunks that had not finished the phase this generation closes (embed for 0, score for 1) when it was
+   *  released: inside it (`working`) or not yet begun; when they did finish it, if before the end. */
+  missing: { chunk: number; id: string; phase: "embed" | "score"; working: boolean; finishedAtMs?: number }[];
+  /** Chunks whose dropped wait in this generation stayed counted. */
+  countedCancelled: { chunk: number; id: string }[];
+  false: boolean;
+}
+
+/** What runHazardDemo resolves to: every conclusion, computed in Rust. */
+export interface HazardResult {
+  runId: number;
+  barrier: "phase" | "classic";
+  chunks: number;
+  timeScale: number;
+  releases: HazardRelease[];
+  /** The releases with `false` set, again. */
+  falseReleases: HazardRelease[];
+  /** Every wait that gave up; `withdrawn`: the barrier took its arrival back. */
+  cancelledWaits: { chunk: number; id: string; generation: number; atMs: number; waitedMs: number; withdrawn: boolean }[];
+  /** Chunks still parked at the barrier when the demo ended: nothing would ever release them. */
+  stillParked: { chunk: number; id: string; generation: number; sinceMs: number }[];
+  /** Chunks that finished both phases and passed the barrier twice. */
+  finished: { chunk: number; id: string }[];
+  endedMs: number;
+  /** No generation was released before every chunk finished the phase it closes. */
+  invariantHeld: boolean;
+}
+"#;
+
+/// The hazard demo's script at time scale 1: `{ chunks, embedMs, scoreMs, impatient, patienceMs, horizonMs }`.
+#[wasm_bindgen(js_name = hazardScenario, unchecked_return_type = "HazardScenario")]
+pub fn hazard_scenario() -> JsValue {
+    let mut json = String::new();
+    HazardScenario::SCRIPT.write_json(&mut json);
+    // Our own JSON: it always parses.
+    JSON::parse(&json).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Runs the hazard demo on real timers with one barrier: four chunks, one
+/// of which gives up waiting once (its wait is dropped) and arrives again.
+/// Resolves to what happened, judged in Rust: each release, who it left
+/// behind, the dropped waits, who is still parked. `onEvent` gets every
+/// event as `runPipeline`'s does; bad options reject with an `Error` naming
+/// the field and its range (and carrying it as `error.field`).
+#[wasm_bindgen(js_name = runHazardDemo, unchecked_return_type = "HazardResult")]
+pub async fn run_hazard_demo(
+    #[wasm_bindgen(unchecked_optional_param_type = "HazardOptions")] options: JsValue,
+    #[wasm_bindgen(js_name = onEvent, unchecked_optional_param_type = "(event: HazardEvent) => void")]
+    on_event: JsValue,
+) -> Result<JsValue, JsValue> {
+    let sink = JsSink::new(on_event, "onEvent", Delivery::EachEvent).map_err(config_error)?;
+    let (barrier, time_scale) = parse_hazard_options(&options).map_err(config_error)?;
+    let outcome = {
+        let emit = |event: &Event| sink.emit(event);
+        flushing(run_hazard(barrier, time_scale, &emit), &sink).await
+    };
+    if let Some(thrown) = sink.thrown.into_inner() {
+        return Err(thrown);
+    }
+    let mut json = String::new();
+    outcome.map_err(config_error)?.write_json(&mut json);
+    // Our own JSON: it always parses.
+    Ok(JSON::parse(&json).unwrap_or(JsValue::UNDEFINED))
+}
+
+/// The option names `runHazardDemo` accepts.
+const HAZARD_OPTION_NAMES: [&str; 2] = ["barrier", "timeScale"];
+
+/// `runHazardDemo`'s options: the barrier (default ours) and the time scale (default 1).
+fn parse_hazard_options(options: &JsValue) -> Result<(BarrierKind, f64), ConfigError> {
+    if !options_object(options, &HAZARD_OPTION_NAMES)? {
+        return Ok((BarrierKind::default(), 1.0));
+    }
+    let barrier = barrier_option(options)?.unwrap_or_default();
+    let time_scale = number(options, &config::TIME_SCALE)?.unwrap_or(1.0);
+    Ok((barrier, time_scale))
 }
 
 /// How a [`JsSink`] hands events over.

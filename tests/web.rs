@@ -14,6 +14,7 @@ use futures::future::{join, select, Either};
 use rag_phase_sync::run_pipeline;
 use rag_phase_sync::runtime::Stopwatch;
 use rag_phase_sync::ClassicBarrier;
+use rag_phase_sync::{hazard_scenario, run_hazard_demo};
 use rag_phase_sync::{rag_pipeline, Event, EventKind, Phase, PhaseBarrier, RunConfig};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -457,4 +458,131 @@ async fn a_long_zero_latency_run_yields_to_the_event_loop() {
     let total = seen.length();
     let at_tick = at_tick.get().expect("the timer fired during the run");
     assert!(at_tick > 0 && at_tick < total, "the timer fired after {at_tick} of {total} events");
+}
+
+// The hazard demo (runHazardDemo): the classic barrier's false leader on real timers.
+
+/// `runHazardDemo(options)` where `options` is JS source; resolves to the
+/// result (or the rejection) and every event the callback received.
+async fn hazard_js(options: &str) -> (Result<JsValue, JsValue>, Array) {
+    let options = Function::new_no_args(&format!("return ({options});")).call0(&JsValue::NULL).unwrap();
+    let seen = Array::new();
+    let push = Function::new_with_args("event", "this.push(event)").bind0(&seen);
+    (run_hazard_demo(options, push.into()).await, seen)
+}
+
+/// `value[key]` as a number, string or array (what the hazard tests read).
+fn number_at(value: &JsValue, key: &str) -> f64 {
+    Reflect::get(value, &key.into()).unwrap().as_f64().unwrap_or_else(|| panic!("{key} is a number"))
+}
+
+fn string_at(value: &JsValue, key: &str) -> String {
+    Reflect::get(value, &key.into()).unwrap().as_string().unwrap_or_else(|| panic!("{key} is a string"))
+}
+
+fn array_at(value: &JsValue, key: &str) -> Array {
+    Reflect::get(value, &key.into()).unwrap().dyn_into::<Array>().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_hazard_demo_shows_a_false_leader_only_with_async_barrier() {
+    // Both at once, as the page runs them.
+    let ((classic, classic_events), (phase, phase_events)) =
+        join(hazard_js(r#"{ barrier: "classic" }"#), hazard_js(r#"{ barrier: "phase", timeScale: 1 }"#))
+            .await;
+    let (classic, phase) = (classic.unwrap(), phase.unwrap());
+    let types = |events: &Array| events.iter().map(|event| string_at(&event, "type")).collect::<Vec<_>>();
+
+    // async-barrier: generation 0 released with chunk-1 as its leader, before chunk-3 finished embedding.
+    let false_releases = array_at(&classic, "falseReleases");
+    let early = false_releases.get(0);
+    assert_eq!(number_at(&early, "generation"), 0.0);
+    assert_eq!(string_at(&early, "leaderId"), "chunk-1");
+    let missing = array_at(&early, "missing").get(0);
+    assert_eq!((string_at(&missing, "id"), string_at(&missing, "phase")), ("chunk-3".into(), "embed".into()));
+    let (released, embedded) = (number_at(&early, "atMs"), number_at(&missing, "finishedAtMs"));
+    assert!((109.0..110.0 + TIMER_SLACK_MS).contains(&released), "released at {released} ms");
+    assert!(released < embedded, "released at {released} ms, chunk-3 embedded at {embedded} ms");
+    assert!(!types(&classic_events).contains(&"barrier-withdraw".to_string()));
+    let parked = array_at(&classic, "stillParked");
+    assert_eq!(parked.length(), 1);
+    assert_eq!(string_at(&parked.get(0), "id"), "chunk-3");
+    assert_eq!(Reflect::get(&classic, &"invariantHeld".into()).unwrap(), false);
+
+    // PhaseBarrier: the arrival withdrawn, generation 0 led by chunk-3 once it embedded, no false release.
+    assert_eq!(array_at(&phase, "falseReleases").length(), 0);
+    let generation_0 = array_at(&phase, "releases").get(0);
+    assert_eq!(string_at(&generation_0, "leaderId"), "chunk-3");
+    assert!(number_at(&generation_0, "atMs") >= 199.0);
+    let withdraw = phase_events.iter().find(|event| string_at(event, "type") == "barrier-withdraw").unwrap();
+    assert_eq!(string_at(&withdraw, "id"), "chunk-1");
+    let cancelled = phase_events.iter().find(|event| string_at(event, "type") == "wait-cancelled").unwrap();
+    let line = string_at(&cancelled, "line");
+    let waited = number_at(&cancelled, "waitedMs");
+    assert!((49.0..50.0 + TIMER_SLACK_MS).contains(&waited), "waited {waited} ms");
+    assert_eq!(line, format!("chunk-1 gave up waiting after {waited:.0} ms: its wait was dropped"));
+    // The result's times are its events' times.
+    let release = phase_events.iter().find(|event| string_at(event, "type") == "barrier-release").unwrap();
+    assert_eq!(number_at(&release, "t"), number_at(&generation_0, "atMs"));
+    assert_eq!(array_at(&phase, "finished").length(), 4);
+    assert_eq!(Reflect::get(&phase, &"invariantHeld".into()).unwrap(), true);
+    assert_eq!(types(&phase_events).last().map(String::as_str), Some("run-end"));
+
+    let scenario = hazard_scenario();
+    assert_eq!(number_at(&scenario, "chunks"), 4.0);
+    assert_eq!(string_at(&scenario, "impatientId"), "chunk-1");
+    assert_eq!(array_at(&scenario, "embedMs").get(3), 200.0);
+}
+
+#[wasm_bindgen_test]
+async fn hazard_options_are_checked_like_run_pipelines_and_never_escape() {
+    let cases = [
+        (r#"{ barrier: "tokio" }"#, "barrier", r#"barrier must be one of "phase", "classic" (got "tokio")"#),
+        ("{ barrier: 1 }", "barrier", r#"barrier must be one of "phase", "classic" (got 1)"#),
+        ("{ timeScale: -1 }", "timeScale", "timeScale must be a number from 0 to 1000 (got -1)"),
+        ("{ timeScale: 1001 }", "timeScale", "timeScale must be a number from 0 to 1000 (got 1001)"),
+        ("{ timeScale: NaN }", "timeScale", "timeScale must be a number from 0 to 1000 (got NaN)"),
+        (r#"{ timeScale: "3" }"#, "timeScale", r#"timeScale must be a number from 0 to 1000 (got "3")"#),
+        ("{ timeScale: 3n }", "timeScale", "timeScale must be a number from 0 to 1000 (got a bigint)"),
+        ("{ chunks: 4 }", "options", r#"options has no option "chunks"; accepted: barrier, timeScale"#),
+        ("[]", "options", "options must be an object (got an array of length 0)"),
+        ("42", "options", "options must be an object (got 42)"),
+        (r#""phase""#, "options", r#"options must be an object (got "phase")"#),
+        ("() => {}", "options", "options must be an object (got a function)"),
+        (
+            "new Proxy({}, { ownKeys() { throw new Error('no keys'); } })",
+            "options",
+            "options could not be read (got no keys)",
+        ),
+        (
+            "{ get timeScale() { throw new Error('getter'); } }",
+            "timeScale",
+            "timeScale could not be read (got getter)",
+        ),
+        (
+            "(() => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy; })()",
+            "options",
+            "options",
+        ),
+        ("Object.create({ speed: 3 })", "options", r#"options has no option "speed""#),
+    ];
+    for (options, field, message) in cases {
+        let (result, events) = hazard_js(options).await;
+        let error = result.expect_err(options);
+        assert_eq!(Reflect::get(&error, &"field".into()).unwrap(), field, "{options}");
+        let text = message_of(error);
+        assert!(text.starts_with(message), "{options}: {text:?} should start with {message:?}");
+        assert_eq!(events.length(), 0, "{options}: nothing ran");
+    }
+    // A callback that is not a function, or that throws: an Error, and the run still ends.
+    let error = run_hazard_demo(JsValue::UNDEFINED, JsValue::from(3)).await.unwrap_err();
+    assert_eq!(message_of(error), "onEvent must be a function (got 3)");
+    let throws =
+        Function::new_with_args("event", "if (event.type === 'wait-cancelled') throw new Error('boom')");
+    let options = JSON::parse(r#"{"barrier": "classic", "timeScale": 0.2}"#).unwrap();
+    assert_eq!(message_of(run_hazard_demo(options, throws.into()).await.unwrap_err()), "boom");
+    // After all that, a run works, with every option left out.
+    let (result, events) = hazard_js("undefined").await;
+    assert_eq!(string_at(&result.unwrap(), "barrier"), "phase");
+    assert!(events.length() > 0);
 }

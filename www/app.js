@@ -4,6 +4,7 @@
 
 import { Compare } from "./compare.js";
 import { Gate } from "./gate.js";
+import { showHazard } from "./hazard.js";
 import { Lanes } from "./lanes.js";
 import { LogView } from "./log-view.js";
 import { Questions } from "./questions.js";
@@ -452,8 +453,10 @@ if (restoreForm(form, location.search) && ["documents", "chunkWords", "overlapWo
 /** Loads the WASM module, then enables Run. A function, not top-level await,
  *  so that the same code also runs in the classic standalone bundle. */
 async function start() {
+  const loading = loadWasm();
+  showHazard(loading); // the hazard demo section runs on the same module, or says why it cannot
   try {
-    const wasm = await loadWasm();
+    const wasm = await loading;
     runPipelineBatched = wasm.runPipelineBatched;
     form.addEventListener("submit", run);
     stopButton.addEventListener("click", stop);

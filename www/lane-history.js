@@ -91,7 +91,10 @@ export class LaneHistory {
         if (!known) break;
         this.arrived[c] = event.arrived;
         this.parties = event.parties;
-        this.enter(c, event.generation === 1 ? ARRIVE1 : ARRIVE0, event.t);
+        // A chunk waiting already gave up and arrived again at once (its wait was dropped: www/hazard.js): its bar
+        // runs on from the first arrival. A barrier that kept the dropped arrival counts later arrivals toward
+        // later generations (2 and up): they are still a chunk's arrival after Phase 2.
+        if (this.state[c] !== STATE.waiting) this.enter(c, event.generation >= 1 ? ARRIVE1 : ARRIVE0, event.t);
         break;
       case "barrier-release":
         this.releases[event.generation] = {
@@ -158,15 +161,17 @@ export class LaneHistory {
     this.onChange(c, from, to, t);
   }
 
-  /** Chunk `c`'s state now: one that waited at generation 1 (or, gathered, scored) is done once that ended. */
+  /** Chunk `c`'s state now: one that waited at generation 1 (or, gathered, scored) is done once that ended;
+   *  one that arrived after that release (in a generation 2, behind a barrier that miscounted) is not. */
   stateOf(c) {
     const state = this.state[c];
-    return state === this.doneFrom && this.doneAt === this.doneAt && this.scoredOrArrived(c) ? STATE.done : state;
+    return state === this.doneFrom && this.reachedBy(c) ? STATE.done : state;
   }
 
-  /** Whether chunk `c` reached the step that the run's end releases: generation 1's arrival, or its score. */
-  scoredOrArrived(c) {
-    return !Number.isNaN(this.times[c * MOMENTS + (this.doneFrom === STATE.waiting ? ARRIVE1 : SCORE_END)]);
+  /** Whether chunk `c` reached, by the run's last release (or join), the step it releases: generation 1's
+   *  arrival, or, gathered, its score. */
+  reachedBy(c) {
+    return this.times[c * MOMENTS + (this.doneFrom === STATE.waiting ? ARRIVE1 : SCORE_END)] <= this.doneAt;
   }
 
   /** Calls `visit(t, before, after)` for each state change of chunks `from` to `to` - 1, each chunk's in time
@@ -185,7 +190,7 @@ export class LaneHistory {
         visit(t, state, ENTERS[moment]);
         state = ENTERS[moment];
       }
-      if (released === released && state === from0 && this.scoredOrArrived(c) && !(end <= released)) {
+      if (state === from0 && this.reachedBy(c) && !(end <= released)) {
         visit(released, state, STATE.done);
         state = STATE.done;
       }
@@ -267,7 +272,7 @@ export class LaneHistory {
   /** "embedded", or the final score and the different one it would have had without the barrier. */
   summary(c) {
     const score = this.score[c];
-    if (Number.isNaN(score)) return "embedded";
+    if (Number.isNaN(score)) return Number.isNaN(this.times[c * MOMENTS + SCORE_END]) ? "embedded" : "scored";
     const shown = score.toFixed(2);
     const early = this.early[c];
     if (Number.isNaN(early) || early.toFixed(2) === shown) return `score ${shown}`;

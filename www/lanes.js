@@ -33,11 +33,13 @@ const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 
 export class Lanes {
   /** Builds the lanes inside `root`; paints the keys of `legend` (see paintLegend) with the lanes' own painter.
-   *  Lanes given the same `sharedAxis` object ({ ms }) draw on one time axis, the longest either needs. */
-  constructor(root, { legend, sharedAxis } = {}) {
+   *  Lanes given the same `sharedAxis` object ({ ms }) draw on one time axis, the longest either needs (at least
+   *  `ms` from the start). `critical: false` leaves out the critical path (a false leader held nobody up). */
+  constructor(root, { legend, sharedAxis, critical = true } = {}) {
     this.root = root;
     this.legend = legend;
     this.sharedAxis = sharedAxis;
+    this.critical = critical;
     root.classList.add("lanes");
     root.replaceChildren();
     this.buildTools();
@@ -151,7 +153,7 @@ export class Lanes {
     this.levels = [fit];
     while (this.levels.at(-1) > 1) this.levels.push(Math.max(1, Math.ceil(this.levels.at(-1) / 4)));
     this.level = 0;
-    this.axisMs = 100;
+    this.axisMs = Math.max(100, this.sharedAxis?.ms ?? 0);
     this.axisWant = 0;
     this.now = 0;
     this.running = true;
@@ -169,7 +171,7 @@ export class Lanes {
     if (event.type === "phase-start" && event.plannedMs) this.axisWant = Math.max(this.axisWant, event.t + event.plannedMs);
     if (event.type === "run-end") {
       this.running = false;
-      this.scaleTo(Math.max(event.t, 1)); // the final axis fits the run exactly
+      this.scaleTo(Math.max(event.t, 1)); // the final axis fits the run exactly (or the longest sharing it)
       // The text now, so that nothing on the page changes once the run has ended; the canvas (a rebuild)
       // at the next frame, so that it is not added to the run's last task.
       if (this.diff) {
@@ -484,7 +486,7 @@ export class Lanes {
       }
     }
     // The critical path: the bar that held each release (or join) up (see LaneHistory.criticalBars).
-    for (const { chunk, start, stop } of history.criticalBars()) {
+    for (const { chunk, start, stop } of this.critical ? history.criticalBars() : []) {
       const row = Math.floor(chunk / this.k);
       if (row < first || row >= last || Number.isNaN(start) || Number.isNaN(stop)) continue;
       drawCritical(context, this.x(start), this.x(stop), rowTop(row), barH, palette);
@@ -562,7 +564,9 @@ export class Lanes {
     while (this.slots.length > last - first) this.slots.pop().remove();
     this.slots.forEach((row, i) => this.renderRow(row, first + i));
     const items = history.releases.map((release, generation) => {
-      const item = el("li", "release", release.droppedOutId
+      const item = el("li", "release", !this.critical
+        ? `Generation ${generation} released at ${formatMs(release.t)}, led by ${release.leaderId}.`
+        : release.droppedOutId
         ? `Generation ${generation} released at ${formatMs(release.t)}, when ${release.droppedOutId} dropped ` +
           `out (critical path, outlined); ${release.leaderId} had arrived last.`
         : `Generation ${generation} released at ${formatMs(release.t)}; ` +

@@ -1,5 +1,5 @@
 // Accessibility of the page in every state a reader meets it in: axe-core's
-// WCAG 2.1 A/AA and best-practice rules (idle, mid-run, after a run; 1280 and
+// WCAG 2.1 A/AA and best-practice rules (idle, mid-run, after a run, after the hazard demo; 1280 and
 // 390 px wide; light and dark; Documents open and closed), the keyboard alone (Tab reaches
 // every control, Enter runs, Stop stops, focus never drops to <body>), and no
 // sideways scrolling at 390 px.
@@ -88,6 +88,11 @@ for (const [width, scheme] of WIDTHS.flatMap((width) => [[width, "light"], [widt
         ["idle", async () => {}],
         ["mid-run", async () => startSlowRun(page)],
         ["after a run", async () => waitIdle(page)],
+        ["after the hazard demo (#hazard), its event lists open", async () => {
+          await page.click("#hazard-run");
+          await page.waitForSelector("#hazard .hazard-proof:not([hidden])", { timeout: 20_000 });
+          await page.$$eval("#hazard details", (all) => all.forEach((details) => { details.open = true; }));
+        }],
       ];
       for (const [state, reach] of states) {
         await reach();
