@@ -9,6 +9,9 @@ import { Lanes } from "./lanes.js";
 import { LogView } from "./log-view.js";
 import { Questions } from "./questions.js";
 import { formatCount, formatMs, plural } from "./format.js";
+import { Replay } from "./replay.js";
+import { bindTraceControls } from "./trace.js";
+import { RunMeasures } from "./user-timing.js";
 import { restoreForm, saveForm } from "./url-state.js";
 import { loadWasm } from "./wasm-loader.js";
 
@@ -42,6 +45,8 @@ let frame = 0;
 let current = null;
 /** Every event of the latest run, in order: what replay, traces and the questions panel read. */
 let recorded = [];
+/** The live run's User Timing measures (DevTools' Performance panel), from its run-start on. */
+let measures = null;
 
 /** What the page calls each option that can be wrong: its messages use the visible labels. */
 const FIELD_LABELS = {
@@ -106,14 +111,9 @@ function logLine(event) {
   log.append(event.line, stopped ? "stopped" : LOG_CLASSES[event.type] ?? phase);
 }
 
-/** Draws one event of the run in flight (`run` wraps it so no other run's events get here). */
-function onEvent(event) {
+/** Draws one event into the lanes, the gate and the log: the one drawing path, live and in replay. */
+function drawEvent(event) {
   if (event.type === "run-start") {
-    lastChunkCount = event.chunks;
-    documentsSummary.textContent = form.elements.documents.value.trim() === ""
-      ? `the bundled corpus, ${plural(event.chunks, "chunk")}`
-      : `your text, ${plural(event.chunks, "chunk")}`;
-    runStartedAt = performance.now() - event.t;
     timeline.reset(event.chunks);
     barriers.reset(event.chunks, event.barrier);
   }
@@ -122,6 +122,40 @@ function onEvent(event) {
   logLine(event);
   if (event.type === "run-end") log.flush(); // the last lines at once, not up to LIVE_MS later
 }
+
+/** Draws one event of the run in flight (`run` wraps it so no other run's events get here). */
+function onEvent(event) {
+  if (event.type === "run-start") {
+    lastChunkCount = event.chunks;
+    documentsSummary.textContent = form.elements.documents.value.trim() === ""
+      ? `the bundled corpus, ${plural(event.chunks, "chunk")}`
+      : `your text, ${plural(event.chunks, "chunk")}`;
+    runStartedAt = performance.now() - event.t;
+    measures = new RunMeasures(event, runStartedAt);
+  }
+  measures?.apply(event);
+  drawEvent(event);
+}
+
+/** The views as a replay drives them: cleared, then drawn event by event through drawEvent. */
+const replayViews = {
+  clear() {
+    const view = timeline.viewState();
+    timeline.clear();
+    barriers.clear();
+    log.clear();
+    return view;
+  },
+  draw: drawEvent,
+  restore: (view) => timeline.restoreView(view),
+  tick: (t) => timeline.tick(t),
+  show(t) {
+    timeline.show(t);
+    barriers.render();
+    log.flush();
+  },
+};
+const replay = new Replay($("#replay"), replayViews, { keyScopes: [$("#timeline")] });
 
 function animate() {
   timeline.tick(performance.now() - runStartedAt);
@@ -347,6 +381,9 @@ async function run(event) {
     input.removeAttribute("aria-invalid");
   }
   saveForm(form);
+  measures = null;
+  replay.setLive(true); // a new run ends any replay
+  traces.setLive(true);
   setRunning(true);
   revealLanes();
   runState.textContent = "Running…";
@@ -392,6 +429,10 @@ async function run(event) {
       setRunning(false);
       // Every ending (answered, failed, stopped), from the events and the lanes' history of them.
       questions.update(recorded, outcome.result, options, { history: timeline.history });
+      replay.setLive(false);
+      // A run that began (run-start) always ends with run-end, stopped or failed: all of it replays.
+      replay.load(recorded.at(-1)?.type === "run-end" ? recorded : null, { drawn: true });
+      traces.setLive(false);
     }
   }
 }
@@ -449,6 +490,26 @@ function stop() {
 // A shared link's settings, before anything else: the form shows them while the module loads.
 if (restoreForm(form, location.search) && ["documents", "chunkWords", "overlapWords"]
   .some((name) => form.elements[name].value !== "")) $("#documents-panel").open = true;
+
+/** A trace read back: replay it, say whose run it was, and what it answered. */
+function showImported(events, file) {
+  errorBox.hidden = true;
+  replay.load(events);
+  const start = events[0];
+  const end = events.at(-1);
+  const answer = events.find((event) => event.type === "answer");
+  answerBox.replaceChildren(note(`Imported from ${file.name}: run ${start.run}, ${plural(start.chunks, "chunk")}, ` +
+    `seed ${start.seed}, question "${start.query}".`));
+  answerBox.append(answer ? note(answer.text, "answer-text") : note(end.line ?? "The run ended without an answer."));
+  runState.textContent = `Replaying run ${start.run} from ${file.name}.`;
+  // The five questions, answered from the file's events (a fault run of it uses the seed and question it names).
+  questions.update(events, null, { seed: start.seed, query: start.query, barrier: start.barrier });
+}
+
+const traces = bindTraceControls({
+  exportButton: $("#trace-export"), importInput: $("#trace-import"), status: $("#trace-status"),
+  errorBox: $("#trace-error"), recording: () => replay.recording, onImport: showImported,
+});
 
 /** Loads the WASM module, then enables Run. A function, not top-level await,
  *  so that the same code also runs in the classic standalone bundle. */

@@ -40,10 +40,12 @@ function copyBySelection(text) {
   return copied;
 }
 
-/** Saves `text` as `filename` through a Blob URL: a download, which the page's CSP does not restrict. */
-export function downloadText(text, filename) {
+/** Saves `text` (a string, or a list of strings or Blobs to join, for text too big for one) as `filename` through a
+ *  Blob URL, a download, which the page's CSP does not restrict; returns its size in bytes. */
+export function downloadText(text, filename, type = "text/plain;charset=utf-8") {
   if (lastUrl) URL.revokeObjectURL(lastUrl);
-  lastUrl = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+  const blob = new Blob(Array.isArray(text) ? text : [text], { type });
+  lastUrl = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = lastUrl;
   link.download = filename;
@@ -51,4 +53,5 @@ export function downloadText(text, filename) {
   document.body.append(link);
   link.click();
   link.remove();
+  return blob.size;
 }

@@ -205,6 +205,33 @@ export class Lanes {
     this.frame();
   }
 
+  /** Draws the board at `now` (ms since the run began) at once, its text too: a replay that stops at a moment
+   *  shows exactly that moment, not the text of up to TEXT_MS before. */
+  show(now) {
+    if (!this.history) return;
+    this.now = now;
+    this.textAt = -Infinity;
+    this.frame();
+  }
+
+  /** Where the reader is (zoom level, scroll, highlighted lane), for restoreView after the board is rebuilt
+   *  for the same run (a replay stepping back replays it from the start); null with no run. */
+  viewState() {
+    if (!this.history) return null;
+    return { chunks: this.history.chunks, level: this.level, top: this.scroll.scrollTop, highlighted: this.highlighted };
+  }
+
+  /** Puts back a viewState() of a run with as many chunks, right after reset(); any other does nothing. */
+  restoreView(view) {
+    if (!view || view.chunks !== this.history?.chunks) return;
+    this.level = view.level;
+    this.highlighted = view.highlighted;
+    this.pulse = false; // the same lane, not news: no second flash
+    this.layout();
+    this.scroll.scrollTop = view.top;
+    this.invalidate("full");
+  }
+
   /** Zooms to one chunk a row, scrolls chunk `chunk`'s lane into view and highlights it, with
    *  `focus` also moving focus to it; false if this run has no such chunk. */
   highlight(chunk, { focus = false } = {}) {

@@ -60,6 +60,20 @@ async function startSlowRun(page) {
   await page.waitForSelector("#log .log-row", { timeout: 30_000 });
 }
 
+/** Steps the finished run's replay back to its middle, opens its Keyboard list and shows an import's error. */
+async function midReplay(page) {
+  await page.click("[data-replay=start]");
+  await page.$eval("#replay .replay-position", (slider) => {
+    slider.value = String(Math.floor(Number(slider.max) / 2));
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  await page.click("[data-replay=forward]");
+  await page.waitForFunction(() => document.querySelector("#replay .replay-where").textContent.startsWith("event "));
+  await page.$eval("#replay .replay-keys", (details) => { details.open = true; });
+  await page.setInputFiles("#trace-import", { name: "notes.json", mimeType: "application/json", buffer: Buffer.from("not json") });
+  await page.waitForSelector("#trace-error:not([hidden])");
+}
+
 /** axe's violations on the page as it is now, one readable paragraph each (rule, impact, nodes, why). */
 async function axeViolations(page) {
   // Evaluated through the DevTools protocol, which the page's CSP does not govern: the page keeps its
@@ -93,6 +107,7 @@ for (const [width, scheme] of WIDTHS.flatMap((width) => [[width, "light"], [widt
           await page.waitForSelector("#hazard .hazard-proof:not([hidden])", { timeout: 20_000 });
           await page.$$eval("#hazard details", (all) => all.forEach((details) => { details.open = true; }));
         }],
+        ["mid-replay, Keyboard open, an import's error shown", async () => midReplay(page)],
       ];
       for (const [state, reach] of states) {
         await reach();
