@@ -13,13 +13,6 @@ export function formatMs(ms) {
   return `${(Math.abs(ms) < 10 ? oneDecimal : integer).format(ms)} ms`;
 }
 
-const tenths = new Intl.NumberFormat("en", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-
-/** Milliseconds to a tenth, for a position in a run: "301.2 ms", "1,204.0 ms". */
-export function formatMsTenths(ms) {
-  return `${tenths.format(ms)} ms`;
-}
-
 /** "1 chunk", "46 chunks", "1,000 chunks". */
 export function plural(count, singular, pluralForm = `${singular}s`) {
   return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
