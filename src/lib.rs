@@ -45,6 +45,7 @@ mod pipeline;
 pub mod retrieval;
 mod rng;
 pub mod runtime;
+mod slots;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
@@ -69,6 +70,7 @@ pub use pipeline::{
     PipelineError, QuotedSentence, Ranked, Run, SharedState, TOP_K,
 };
 pub use rng::{random_seed, Rng, MAX_SAFE_INTEGER};
+pub use slots::{Permit, Slots};
 #[cfg(target_arch = "wasm32")]
 pub use web::run_pipeline;
 #[cfg(target_arch = "wasm32")]
