@@ -1,8 +1,9 @@
 //! [`Slots`]: a small first-come, first-served async semaphore for one
 //! thread, cancel-safe at every point.
 //!
-//! Its first user is the pacer's turn queue (one slot: one chunk at a time
-//! goes on while a turn's budget is spent).
+//! Two users: the pacer's turn queue (one slot: one chunk at a time goes on
+//! while a turn's budget is spent) and the simulated vector store (four
+//! writes at a time, [`STORE_SLOTS`](crate::STORE_SLOTS)).
 //!
 //! Why not `futures::lock::Mutex` or `async_lock::Semaphore`: the first has
 //! one slot and finds its next waiter by scanning a slab from the start
