@@ -15,7 +15,8 @@ export function formatMs(ms) {
 
 const tenths = new Intl.NumberFormat("en", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
-/** Milliseconds to a tenth, for a position in a run: "301.2 ms", "1,204.0 ms". */
+/** Milliseconds to a tenth, for a position in a run or a span measured from its events: "301.2 ms",
+ *  "1,204.0 ms" (two moments one tick apart read differently, as they must where order is the point). */
 export function formatMsTenths(ms) {
   return `${tenths.format(ms)} ms`;
 }
@@ -23,12 +24,4 @@ export function formatMsTenths(ms) {
 /** "1 chunk", "46 chunks", "1,000 chunks". */
 export function plural(count, singular, pluralForm = `${singular}s`) {
   return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
-}
-
-const tenths = new Intl.NumberFormat("en", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-
-/** A moment or a span measured from a run's events, to the tenth of a ms they carry: "301.0 ms", "1,204.5 ms"
- *  (two moments one tick apart read differently, as they must where order is the point). */
-export function formatMsTenths(ms) {
-  return `${tenths.format(ms)} ms`;
 }
