@@ -10,6 +10,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { openDemo } from "./demo.mjs";
+import { checkRecording } from "../../www/event-schema.js";
+import { eventsFromTrace, toTrace, traceJsonParts } from "../../www/trace.js";
 
 let demo, page, problems;
 
@@ -102,6 +104,26 @@ test("Stop during store writes, with the barrier or a gather, leaves no timer an
     // Writes take 200 ms at timeScale 10: none has finished when Stop lands.
     const stopped = await stopWhen((event) => event.type === "store-start", { embedMs: [10, 20], storeMs: 20, approach });
     assertStopped(stopped, stopped.chunks); // every chunk future, or every store task of the gather
+  }
+});
+
+test("a gathered run with store writes is a whole recording and survives a trace round trip", async () => {
+  for (const approach of ["barrier", "gather", "gather-collect"]) {
+    const events = await page.evaluate(async (approach) => {
+      const events = [];
+      await window.runPipeline({ seed: 3, timeScale: 0.2, storeMs: 20, approach }, (event) => events.push(event));
+      return events;
+    }, approach);
+    assert.equal(events[0].approach, approach);
+    assert.equal(events[0].storeMs, 20);
+    assert.equal(checkRecording(events), events, `${approach}: the schema knows every event`);
+    const trace = toTrace(events);
+    assert.deepEqual(eventsFromTrace(traceJsonParts(trace).join("")), events, `${approach}: lossless`);
+    const named = (name) => trace.traceEvents.filter((e) => e.name === name && e.ph === "X").length;
+    assert.equal(named("Store write"), 46, `${approach}: one write per chunk on its track`);
+    const gathers = trace.traceEvents.filter((e) => e.name.startsWith("Gather (")).map((e) => e.name);
+    assert.deepEqual(gathers, approach === "barrier" ? [] : ["Gather (embed)", "Gather (store)", "Gather (score)"]);
+    assert.equal(trace.traceEvents.filter((e) => e.name === "Without the barrier").length, 1);
   }
 });
 
