@@ -46,6 +46,8 @@ pub const SEED: Limit =
 pub const EMBED_MS: Limit = Limit { field: "embedMs", min: 0.0, max: 60_000.0, integer: false, unit: "ms" };
 /// `scoreMs`: the simulated Phase 2 latency.
 pub const SCORE_MS: Limit = Limit { field: "scoreMs", min: 0.0, max: 60_000.0, integer: false, unit: "ms" };
+/// `storeMs`: how long one simulated vector-store write takes (0: no store step).
+pub const STORE_MS: Limit = Limit { field: "storeMs", min: 0.0, max: 1_000.0, integer: false, unit: "ms" };
 /// `timeScale`: every simulated latency is multiplied by it (10 = ten times slower).
 pub const TIME_SCALE: Limit = Limit { field: "timeScale", min: 0.0, max: 1_000.0, integer: false, unit: "" };
 /// `failChunk`: the chunk index that fails in Phase 1 (upper bound checked against `chunks`).
@@ -94,6 +96,56 @@ impl BarrierKind {
 }
 
 impl fmt::Display for BarrierKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a run synchronises its phases: one barrier inside every chunk's
+/// future, or the seed's "Alternative Approach", one gather per phase.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Approach {
+    /// One future per chunk runs Phase 1 and Phase 2, meeting the others at
+    /// the barrier between them (`rag_pipeline`'s own design).
+    #[default]
+    Barrier,
+    /// `embeddings = await gather(embed…)`, then `scores = await gather(score…)`:
+    /// a structured group per phase, each joined before the next is made; the
+    /// first failure in time drops the rest (asyncio.gather propagating its
+    /// first error, `try_join_all`).
+    Gather,
+    /// The same gathers with `return_exceptions=True` (`Promise.allSettled`):
+    /// every task runs to its end, a failure is a value in the list, and the
+    /// chunks that scored are ranked.
+    GatherCollect,
+}
+
+impl Approach {
+    /// Every approach, in the order the JS option lists them.
+    pub const ALL: [Approach; 3] = [Approach::Barrier, Approach::Gather, Approach::GatherCollect];
+
+    /// The name the JS option `approach` takes: `barrier`, `gather` or `gather-collect`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Approach::Barrier => "barrier",
+            Approach::Gather => "gather",
+            Approach::GatherCollect => "gather-collect",
+        }
+    }
+
+    /// The approach named `name`, if there is one.
+    ///
+    /// ```
+    /// use rag_phase_sync::Approach;
+    /// assert_eq!(Approach::from_name("gather-collect"), Some(Approach::GatherCollect));
+    /// assert_eq!(Approach::from_name("allSettled"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Approach> {
+        Approach::ALL.into_iter().find(|approach| approach.name() == name)
+    }
+}
+
+impl fmt::Display for Approach {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
@@ -229,6 +281,13 @@ pub struct RunConfig {
     pub phase_timeout_ms: Option<f64>,
     /// Which barrier synchronises the chunks: `PhaseBarrier` unless asked otherwise.
     pub barrier: BarrierKind,
+    /// Barrier, or one gather per phase. The gathers ignore `barrier` and
+    /// `on_chunk_error` (their error handling is the approach itself).
+    pub approach: Approach,
+    /// How long one write of a chunk's vector to the simulated vector store
+    /// takes, in ms before `time_scale`; 0 (the default) skips the store step.
+    /// See [`STORE_SLOTS`](crate::STORE_SLOTS).
+    pub store_ms: f64,
 }
 
 impl Default for RunConfig {
@@ -246,6 +305,8 @@ impl Default for RunConfig {
             on_chunk_error: ChunkErrorPolicy::FailFast,
             phase_timeout_ms: None,
             barrier: BarrierKind::Phase,
+            approach: Approach::Barrier,
+            store_ms: 0.0,
         }
     }
 }
@@ -297,6 +358,7 @@ impl RunConfig {
         }
         SCORE_MS.check(self.score_ms)?;
         TIME_SCALE.check(self.time_scale)?;
+        STORE_MS.check(self.store_ms)?;
         if let Some(timeout) = self.phase_timeout_ms {
             PHASE_TIMEOUT_MS.check(timeout)?;
         }

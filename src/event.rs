@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::config::{BarrierKind, ChunkErrorPolicy};
+use crate::config::{Approach, BarrierKind, ChunkErrorPolicy};
 use crate::retrieval::index::ScoreParts;
 
 /// One of the three phases of a chunk's life.
@@ -37,6 +37,38 @@ impl Phase {
             Phase::Embed => "embed",
             Phase::Score => "score",
             Phase::Answer => "answer",
+        }
+    }
+}
+
+/// What one gather of the gather approaches runs: a task per chunk that
+/// embeds it, writes its vector to the store, or scores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GatherStep {
+    /// Phase 1's tasks.
+    Embed,
+    /// The vector-store writes between the two phases (with `store_ms` > 0).
+    Store,
+    /// Phase 2's tasks.
+    Score,
+}
+
+impl GatherStep {
+    /// The lowercase name the JS events carry as `phase`.
+    pub fn name(self) -> &'static str {
+        match self {
+            GatherStep::Embed => "embed",
+            GatherStep::Store => "store",
+            GatherStep::Score => "score",
+        }
+    }
+
+    /// The phase a task of this step belongs to, as its `chunk-cancelled`
+    /// and `chunk-failed` events name it: a store write is Phase 1's tail.
+    pub fn phase(self) -> Phase {
+        match self {
+            GatherStep::Embed | GatherStep::Store => Phase::Embed,
+            GatherStep::Score => Phase::Score,
         }
     }
 }
@@ -81,9 +113,11 @@ pub struct WithoutBarrier {
 /// How the chunks spent their time, summed over chunks: what the barrier costs.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ChunkTime {
-    /// Milliseconds inside Phase 1 and Phase 2.
+    /// Milliseconds inside Phase 1 and Phase 2, and writing to the store.
     pub working_ms: f64,
-    /// Milliseconds parked at the barrier, waiting for slower chunks.
+    /// Milliseconds parked at the barrier, waiting for slower chunks (with
+    /// the gathers: a finished task's wait for its gather to join), and
+    /// queued for a store slot.
     pub waiting_ms: f64,
 }
 
@@ -92,9 +126,18 @@ pub struct ChunkTime {
 #[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
-    /// A run began with `chunks` chunks synchronised by a `barrier`, failing
-    /// chunks handled by `policy`; `seed` replays it.
-    RunStart { chunks: usize, seed: u64, query: String, barrier: BarrierKind, policy: ChunkErrorPolicy },
+    /// A run began with `chunks` chunks synchronised by `approach` (with a
+    /// `barrier`, failing chunks handled by `policy`; the gathers ignore
+    /// both) and store writes of `store_ms` (0: none); `seed` replays it.
+    RunStart {
+        chunks: usize,
+        seed: u64,
+        query: String,
+        barrier: BarrierKind,
+        policy: ChunkErrorPolicy,
+        approach: Approach,
+        store_ms: f64,
+    },
     /// A chunk began a phase that will take `planned_ms` of simulated
     /// latency (`None`: a real embedder's call, which takes what it takes).
     PhaseStart { chunk: usize, phase: Phase, planned_ms: Option<f64> },
@@ -134,6 +177,17 @@ pub enum EventKind {
         parties: usize,
         generation: u64,
     },
+    /// Gather number `gather` (1, 2, …) of a gather approach began: `tasks`
+    /// futures, one per chunk, that run `step`.
+    GatherStart { gather: usize, step: GatherStep, tasks: usize },
+    /// Gather number `gather` joined: every task ended, or (approach
+    /// `gather`) the first failed and the rest were dropped. `failed` is how
+    /// many failed tasks it saw.
+    GatherEnd { gather: usize, step: GatherStep, tasks: usize, failed: usize },
+    /// A chunk's vector-store write began, after `queued_ms` waiting for a slot.
+    StoreStart { chunk: usize, queued_ms: f64 },
+    /// A chunk's vector-store write finished.
+    StoreComplete { chunk: usize },
     /// A chunk was dropped unfinished (a sibling failed, or the run was
     /// stopped). `started` is false if it was never polled; `waiting` says it
     /// was parked at the barrier after `phase` rather than inside it.
@@ -180,6 +234,10 @@ impl EventKind {
             EventKind::ChunkFailed { .. } => "chunk-failed",
             EventKind::ChunkDropped { .. } => "chunk-dropped",
             EventKind::ChunkCancelled { .. } => "chunk-cancelled",
+            EventKind::GatherStart { .. } => "gather-start",
+            EventKind::GatherEnd { .. } => "gather-end",
+            EventKind::StoreStart { .. } => "store-start",
+            EventKind::StoreComplete { .. } => "store-complete",
             EventKind::TopChunks { .. } => "top",
             EventKind::WithoutBarrier(_) => "without-barrier",
             EventKind::AnswerStart { .. } => "answer-start",
@@ -198,7 +256,9 @@ impl EventKind {
             | EventKind::WaitCancelled { chunk, .. }
             | EventKind::ChunkFailed { chunk, .. }
             | EventKind::ChunkDropped { chunk, .. }
-            | EventKind::ChunkCancelled { chunk, .. } => Some(chunk),
+            | EventKind::ChunkCancelled { chunk, .. }
+            | EventKind::StoreStart { chunk, .. }
+            | EventKind::StoreComplete { chunk } => Some(chunk),
             _ => None,
         }
     }
@@ -264,6 +324,15 @@ impl Event {
                 "{} gave up waiting after {waited_ms:.0} ms: its wait was dropped",
                 ChunkId(*chunk)
             ),
+            EventKind::GatherStart { gather, step, tasks } => {
+                write!(out, "Gather {gather} ({}): {tasks} {}", step.name(), tasks_word(*tasks))
+            }
+            EventKind::GatherEnd { gather, step, tasks, failed } => write!(
+                out,
+                "Gather {gather} ({}) joined: {tasks} {}, {failed} failed",
+                step.name(),
+                tasks_word(*tasks)
+            ),
             EventKind::RunEnd { aborted: true, .. } => {
                 out.write_str("Pipeline stopped: every chunk was cancelled")
             }
@@ -293,6 +362,15 @@ pub trait EventSink {
 impl<F: Fn(&Event)> EventSink for F {
     fn emit(&self, event: &Event) {
         self(event)
+    }
+}
+
+/// "task" or "tasks", as [`chunks_word`] says "chunk" or "chunks".
+fn tasks_word(count: usize) -> &'static str {
+    if count == 1 {
+        "task"
+    } else {
+        "tasks"
     }
 }
 

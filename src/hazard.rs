@@ -51,7 +51,8 @@ use crate::barrier::BarrierSignal;
 use crate::barrier_choice::ChosenBarrier;
 use crate::config::{BarrierKind, ConfigError, Limit, EMBED_MS, TIME_SCALE};
 use crate::event::{ChunkTime, Event, EventKind, EventSink, Phase};
-use crate::pipeline::{barrier_event, next_run_id};
+use crate::pipeline::barrier_event;
+use crate::run::next_run_id;
 use crate::runtime::{sleep_ms, yield_now, Stopwatch};
 
 /// How many chunks (barrier parties) the hazard scenario runs.

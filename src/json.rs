@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use crate::event::{chunk_id, ChunkId, Event, EventKind, Scored, WithoutBarrier};
 use crate::hazard::{HazardOutcome, HazardRelease, HazardScenario, HAZARD_CHUNKS};
-use crate::pipeline::Outcome;
+use crate::outcome::{ChunkError, Failure, Outcome};
 
 thread_local! {
     /// Reused for each event's log line: 600,000 events need no 600,000 strings.
@@ -48,12 +48,14 @@ impl Event {
             let _ = write!(object.out, "\"{}\"", ChunkId(chunk));
         }
         match &self.kind {
-            EventKind::RunStart { chunks, seed, query, barrier, policy } => {
+            EventKind::RunStart { chunks, seed, query, barrier, policy, approach, store_ms } => {
                 object.number("chunks", *chunks as f64);
                 object.number("seed", *seed as f64);
                 object.string("query", query);
                 object.string("barrier", barrier.name());
                 object.string("policy", policy.name());
+                object.string("approach", approach.name());
+                object.number("storeMs", *store_ms);
             }
             EventKind::PhaseStart { phase, planned_ms, .. } => {
                 object.string("phase", phase.name());
@@ -113,6 +115,17 @@ impl Event {
                 object.boolean("waiting", *waiting);
                 object.boolean("started", *started);
             }
+            EventKind::GatherStart { step, tasks, .. } => {
+                object.string("phase", step.name());
+                object.number("tasks", *tasks as f64);
+            }
+            EventKind::GatherEnd { step, tasks, failed, .. } => {
+                object.string("phase", step.name());
+                object.number("tasks", *tasks as f64);
+                object.number("failed", *failed as f64);
+            }
+            EventKind::StoreStart { queued_ms, .. } => object.number("queuedMs", *queued_ms),
+            EventKind::StoreComplete { .. } => {}
             EventKind::TopChunks { top, duplicates } => {
                 object.scored("top", top);
                 object.number("duplicates", *duplicates as f64);
@@ -136,7 +149,8 @@ impl Event {
 
 impl Outcome {
     /// Appends what `runPipeline` resolves to, as one JSON object:
-    /// `{"answer":…,"quotes":[{"text":…,"chunk":…,"id":…}],"top":[…],"withoutBarrier":{…},"dropped":[…],"makespanMs":…,…}`.
+    /// `{"answer":…,"quotes":[{"text":…,"chunk":…,"id":…}],"top":[…],"withoutBarrier":{…},"dropped":[…],
+    /// "approach":…,"tasks":…,"collected":[…],"makespanMs":…,…}`.
     pub fn write_json(&self, out: &mut String) {
         let mut object = Object::open(out);
         object.string("answer", &self.answer);
@@ -160,13 +174,15 @@ impl Outcome {
         without.without_barrier(&self.without_barrier);
         without.close();
         object.key("dropped");
-        object.list(&self.dropped, |entry, error| {
-            entry.number("chunk", error.chunk as f64);
-            entry.string("id", &chunk_id(error.chunk));
-            entry.string("phase", error.phase.name());
-            entry.string("message", &error.failure.to_string());
-        });
+        object.list(&self.dropped, |entry, error| entry.chunk_error(error));
         object.number("duplicates", self.duplicates as f64);
+        object.string("approach", self.approach.name());
+        object.number("tasks", self.tasks as f64);
+        object.key("collected");
+        object.list(&self.collected, |entry, error| {
+            entry.chunk_error(error);
+            entry.boolean("timedOut", matches!(error.failure, Failure::TimedOut { .. }));
+        });
         object.number("makespanMs", self.makespan_ms);
         object.number("workingMs", self.chunk_time.working_ms);
         object.number("waitingMs", self.chunk_time.waiting_ms);
@@ -342,6 +358,14 @@ impl<'o> Object<'o> {
         self.out.push(']');
     }
 
+    /// A failed chunk's `"chunk":…,"id":…,"phase":…,"message":…`.
+    fn chunk_error(&mut self, error: &ChunkError) {
+        self.number("chunk", error.chunk as f64);
+        self.string("id", &chunk_id(error.chunk));
+        self.string("phase", error.phase.name());
+        self.string("message", &error.failure.to_string());
+    }
+
     /// `[{"chunk":…,"id":…,"score":…}, …]`.
     fn scored(&mut self, key: &str, top: &[Scored]) {
         self.key(key);
@@ -422,6 +446,74 @@ fn write_string(out: &mut String, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::{write_string, Object};
+    use crate::config::{Approach, BarrierKind, ChunkErrorPolicy};
+    use crate::event::{ChunkTime, Event, EventKind, GatherStep, Phase, WithoutBarrier};
+    use crate::outcome::{ChunkError, Failure, Outcome};
+
+    fn json(kind: EventKind) -> String {
+        let mut out = String::new();
+        Event { run: 2, t_ms: 1.5, kind }.write_json(&mut out);
+        out
+    }
+
+    #[test]
+    fn gather_and_store_events_read_as_the_api_says() {
+        let start = EventKind::RunStart {
+            chunks: 46,
+            seed: 7,
+            query: "q".into(),
+            barrier: BarrierKind::Phase,
+            policy: ChunkErrorPolicy::FailFast,
+            approach: Approach::GatherCollect,
+            store_ms: 20.0,
+        };
+        assert_eq!(
+            json(start),
+            r#"{"type":"run-start","run":2,"t":1.5,"chunks":46,"seed":7,"query":"q","barrier":"phase","policy":"fail-fast","approach":"gather-collect","storeMs":20}"#
+        );
+        let step = GatherStep::Embed;
+        assert_eq!(
+            json(EventKind::GatherStart { gather: 1, step, tasks: 46 }),
+            r#"{"type":"gather-start","run":2,"t":1.5,"line":"Gather 1 (embed): 46 tasks","phase":"embed","tasks":46}"#
+        );
+        let end = EventKind::GatherEnd { gather: 3, step: GatherStep::Score, tasks: 1, failed: 1 };
+        assert_eq!(
+            json(end),
+            r#"{"type":"gather-end","run":2,"t":1.5,"line":"Gather 3 (score) joined: 1 task, 1 failed","phase":"score","tasks":1,"failed":1}"#
+        );
+        assert_eq!(
+            json(EventKind::StoreStart { chunk: 4, queued_ms: 12.25 }),
+            r#"{"type":"store-start","run":2,"t":1.5,"chunk":4,"id":"chunk-4","queuedMs":12.25}"#
+        );
+        assert_eq!(
+            json(EventKind::StoreComplete { chunk: 4 }),
+            r#"{"type":"store-complete","run":2,"t":1.5,"chunk":4,"id":"chunk-4"}"#
+        );
+    }
+
+    #[test]
+    fn the_outcome_names_its_approach_tasks_and_collected_failures() {
+        let timed_out = Failure::TimedOut { after_ms: 300.0 };
+        let outcome = Outcome {
+            run: 1,
+            seed: 3,
+            answer: String::new(),
+            quotes: Vec::new(),
+            top: Vec::new(),
+            without_barrier: WithoutBarrier { top: Vec::new(), changed: 0, wrong: 0 },
+            dropped: Vec::new(),
+            duplicates: 0,
+            approach: Approach::GatherCollect,
+            tasks: 91,
+            collected: vec![ChunkError { chunk: 5, phase: Phase::Embed, failure: timed_out }],
+            makespan_ms: 10.0,
+            chunk_time: ChunkTime::default(),
+        };
+        let mut out = String::new();
+        outcome.write_json(&mut out);
+        let expected = r#""dropped":[],"duplicates":0,"approach":"gather-collect","tasks":91,"collected":[{"chunk":5,"id":"chunk-5","phase":"embed","message":"timed out after 300 ms","timedOut":true}],"makespanMs":10"#;
+        assert!(out.contains(expected), "{out}");
+    }
 
     #[test]
     fn numbers_read_as_f64_display_writes_them() {

@@ -12,6 +12,9 @@
 //! Every state change is an [`Event`] sent to an [`EventSink`]; in the
 //! browser, `runPipeline(options, onEvent)` streams them to the page.
 //!
+//! The seed's alternative, one gather per phase and no barrier, runs beside
+//! it ([`RunConfig::approach`], [`rag_pipeline_gathered`]) to the same scores.
+//!
 //! ```
 //! use futures::executor::block_on;
 //! use rag_phase_sync::{rag_pipeline, Event, RunConfig};
@@ -31,20 +34,29 @@
 
 mod barrier;
 mod barrier_choice;
+mod cancel;
+mod chunk_phases;
 mod chunks;
 mod classic_barrier;
 mod config;
 mod embedder;
 mod event;
 mod fault;
+mod gathered;
 mod group;
 mod hazard;
 mod json;
+mod outcome;
 mod pacer;
+mod phase_3;
 mod pipeline;
 pub mod retrieval;
 mod rng;
+mod run;
 pub mod runtime;
+mod slots;
+mod state;
+mod store;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
@@ -53,22 +65,28 @@ pub use barrier_choice::ChosenBarrier;
 pub use chunks::{Chunks, MAX_CHUNKED_WORDS};
 pub use classic_barrier::ClassicBarrier;
 pub use config::{
-    BarrierKind, ChunkErrorPolicy, ConfigError, Limit, RunConfig, DEFAULT_QUERY, MAX_DOCUMENT_BYTES,
-    MAX_FAULTS,
+    Approach, BarrierKind, ChunkErrorPolicy, ConfigError, Limit, RunConfig, DEFAULT_QUERY,
+    MAX_DOCUMENT_BYTES, MAX_FAULTS,
 };
 pub use embedder::{check_vector, Embedder};
-pub use event::{chunk_id, ChunkId, ChunkTime, Event, EventKind, EventSink, Phase, Scored, WithoutBarrier};
+pub use event::{
+    chunk_id, ChunkId, ChunkTime, Event, EventKind, EventSink, GatherStep, Phase, Scored, WithoutBarrier,
+};
 pub use fault::{Fault, FaultKind};
+pub use gathered::rag_pipeline_gathered;
 pub use group::{run_group, run_group_paced, START_SLICE};
 pub use hazard::{
     run_hazard, run_hazard_scenario, CancelledWait, HazardOutcome, HazardRelease, HazardScenario, Missing,
     Parked, HAZARD_CHUNKS,
 };
-pub use pipeline::{
-    process_chunk, rag_pipeline, rag_pipeline_until, rag_pipeline_with, ChunkError, Failure, Outcome,
-    PipelineError, QuotedSentence, Ranked, Run, SharedState, TOP_K,
-};
+pub use outcome::{ChunkError, Failure, Outcome, PipelineError, QuotedSentence, Ranked};
+pub use phase_3::TOP_K;
+pub use pipeline::{process_chunk, rag_pipeline, rag_pipeline_until, rag_pipeline_with};
 pub use rng::{random_seed, Rng, MAX_SAFE_INTEGER};
+pub use run::Run;
+pub use slots::{Permit, Slots};
+pub use state::SharedState;
+pub use store::STORE_SLOTS;
 #[cfg(target_arch = "wasm32")]
 pub use web::run_pipeline;
 #[cfg(target_arch = "wasm32")]
@@ -78,7 +96,7 @@ pub use web::{hazard_scenario, run_hazard_demo};
 pub mod limits {
     pub use crate::config::{
         CHUNKS, CHUNK_WORDS, EMBED_MS, FAIL_CHUNK, OVERLAP_WORDS, PHASE_TIMEOUT_MS, QUERY_CHARS, SCORE_MS,
-        SEED, TIME_SCALE,
+        SEED, STORE_MS, TIME_SCALE,
     };
 }
 

@@ -16,8 +16,8 @@
 //! the same turn, or make every one of them re-check and re-park on every
 //! turn (quadratic). The queue wakes one waiter at a time, each polled once:
 //! the holder yields while the budget is spent, else passes the turn on.
-//! (`futures::lock::Mutex` would do, but finds its next waiter by scanning a
-//! slab from the start: quadratic again at 100,000 waiters.)
+//! The queue is [`Slots`] with one slot (`src/slots.rs`, which says why not
+//! `futures::lock::Mutex`).
 //!
 //! Why nobody passes the queue, even within budget: each browser timer runs
 //! as a task of its own, a fresh turn with a fresh budget. Chunks woken by a
@@ -27,13 +27,10 @@
 //! ~100 ms limit: p95 frame 117 ms on the page at 100,000 chunks, 17 ms with
 //! the queue kept.
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::future::poll_fn;
-use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::cell::Cell;
 
 use crate::runtime::{yield_now, LapClock};
+use crate::slots::Slots;
 
 /// Work in one turn of the event loop, at most (plus one chunk's phase).
 pub const SLICE_MS: f64 = 8.0;
@@ -45,13 +42,13 @@ pub(crate) struct Pacer {
     pub(crate) clock: LapClock,
     turn_start: Cell<f64>,
     /// Who may go on while the budget is spent: one at a time, in order.
-    turns: TurnQueue,
+    turns: Slots,
 }
 
 impl Pacer {
     /// A pacer with a clock started now, and the turn now running counted from then.
     pub(crate) fn new() -> Pacer {
-        Pacer { clock: LapClock::start(), turn_start: Cell::new(0.0), turns: TurnQueue::default() }
+        Pacer { clock: LapClock::start(), turn_start: Cell::new(0.0), turns: Slots::new(1) }
     }
 
     /// A turn of the event loop begins: the budget is full again.
@@ -70,7 +67,7 @@ impl Pacer {
         if self.within_budget() && self.turns.is_free() {
             return;
         }
-        let _turn = self.turns.take().await;
+        let _turn = self.turns.acquire().await;
         if !self.within_budget() {
             // Resumed by a new turn, which new_turn() has marked.
             yield_now().await;
@@ -88,146 +85,8 @@ impl Pacer {
     }
 }
 
-/// A first-come, first-served queue for one turn at a time.
-#[derive(Default)]
-struct TurnQueue {
-    state: RefCell<Queue>,
-}
-
-#[derive(Default)]
-struct Queue {
-    /// Someone holds the turn.
-    busy: bool,
-    /// Waiters in arrival order.
-    waiting: VecDeque<Rc<Ticket>>,
-}
-
-/// One waiter's place in the queue.
-#[derive(Default)]
-struct Ticket {
-    waker: RefCell<Option<Waker>>,
-    /// The turn was handed to this ticket.
-    called: Cell<bool>,
-    /// Its waiter was dropped: skip it.
-    cancelled: Cell<bool>,
-}
-
-/// The turn, held until dropped; dropping it hands it to the next waiter.
-struct Turn<'q>(&'q TurnQueue);
-
-impl TurnQueue {
-    /// Nobody holds the turn or waits for it.
-    fn is_free(&self) -> bool {
-        let queue = self.state.borrow();
-        !queue.busy && queue.waiting.is_empty()
-    }
-
-    /// Waits for the turn.
-    async fn take(&self) -> Turn<'_> {
-        let ticket = {
-            let mut queue = self.state.borrow_mut();
-            if !queue.busy && queue.waiting.is_empty() {
-                queue.busy = true;
-                return Turn(self);
-            }
-            let ticket = Rc::new(Ticket::default());
-            queue.waiting.push_back(ticket.clone());
-            ticket
-        };
-        let mut waiting = Waiting { queue: self, ticket, done: false };
-        poll_fn(|cx| {
-            if waiting.ticket.called.get() {
-                waiting.done = true;
-                return Poll::Ready(());
-            }
-            *waiting.ticket.waker.borrow_mut() = Some(cx.waker().clone());
-            Poll::Pending
-        })
-        .await;
-        Turn(self)
-    }
-
-    /// Hands the turn to the first waiter still waiting, or frees it.
-    fn pass_on(&self) {
-        let next = {
-            let mut queue = self.state.borrow_mut();
-            let next =
-                std::iter::from_fn(|| queue.waiting.pop_front()).find(|ticket| !ticket.cancelled.get());
-            queue.busy = next.is_some();
-            next
-        };
-        if let Some(ticket) = next {
-            ticket.called.set(true);
-            let waker = ticket.waker.borrow_mut().take();
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        }
-    }
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        self.0.pass_on();
-    }
-}
-
-/// A waiter in the queue; dropped before its turn, it gives up its place,
-/// and dropped after being called but before taking the turn, passes it on.
-struct Waiting<'q> {
-    queue: &'q TurnQueue,
-    ticket: Rc<Ticket>,
-    done: bool,
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        if self.done {
-            return;
-        }
-        if self.ticket.called.get() {
-            self.queue.pass_on();
-        } else {
-            self.ticket.cancelled.set(true);
-        }
-    }
-}
-
 impl std::fmt::Debug for Pacer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pacer").field("turn_start", &self.turn_start.get()).finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::future::Future;
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
-
-    use super::TurnQueue;
-
-    fn poll<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
-        future.poll(&mut Context::from_waker(Waker::noop()))
-    }
-
-    #[test]
-    fn turns_go_first_come_first_served_and_skip_or_pass_on_when_dropped() {
-        let queue = TurnQueue::default();
-        let first = poll(pin!(queue.take()));
-        let Poll::Ready(first) = first else { panic!("a free queue gives the turn at once") };
-        let mut second = Box::pin(queue.take());
-        let mut third = Box::pin(queue.take());
-        let mut fourth = Box::pin(queue.take());
-        assert!(poll(second.as_mut()).is_pending() && poll(third.as_mut()).is_pending());
-        assert!(poll(fourth.as_mut()).is_pending());
-
-        drop(third); // gave up its place before its turn
-        drop(first); // hands the turn to the second
-        assert!(poll(fourth.as_mut()).is_pending(), "not before the second");
-        drop(second); // called, but dropped before taking it: passes it on
-        let Poll::Ready(fourth) = poll(fourth.as_mut()) else { panic!("the third was skipped") };
-        drop(fourth);
-        assert!(poll(pin!(queue.take())).is_ready(), "free again");
     }
 }

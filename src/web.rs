@@ -19,12 +19,15 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::js_sys::{Array, Error, Float32Array, Function, JsString, Object, Promise, Reflect, JSON};
 use web_sys::{AbortSignal, DomException};
 
-use crate::config::{self, BarrierKind, ChunkErrorPolicy, ConfigError, Limit, RunConfig, MAX_FAULTS};
+use crate::config::{
+    self, Approach, BarrierKind, ChunkErrorPolicy, ConfigError, Limit, RunConfig, MAX_FAULTS,
+};
 use crate::embedder::Embedder;
 use crate::event::{Event, Phase};
 use crate::fault::{Fault, FaultKind};
 use crate::hazard::{run_hazard, HazardScenario};
-use crate::pipeline::{rag_pipeline_until, PipelineError};
+use crate::outcome::PipelineError;
+use crate::pipeline::rag_pipeline_until;
 
 #[wasm_bindgen]
 extern "C" {
@@ -79,13 +82,21 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** "phase" (default): our cancel-safe, breakable PhaseBarrier; "classic": the deprecated async-barrier crate. */
   barrier?: "phase" | "classic";
+  /** "barrier" (default): one future per chunk, a barrier between the phases. "gather": the seed's alternative,
+   *  one gather per phase (the first failure drops the rest of its gather); "gather-collect": the same with
+   *  return_exceptions / allSettled (every task runs, failures are collected). The gathers ignore onChunkError and barrier. */
+  approach?: "barrier" | "gather" | "gather-collect";
+  /** One simulated vector-store write per chunk after Phase 1, 4 at a time: ms per write, 0 to 1000, scaled by
+   *  timeScale (default 0: no store step). The barrier overlaps the writes with slower chunks' embeddings. */
+  storeMs?: number;
 }
 
 /** One state change of a run; which fields are present depends on `type`. */
 export interface PipelineEvent {
   type: "run-start" | "phase-start" | "phase-complete" | "barrier-arrive" | "barrier-withdraw"
       | "barrier-release" | "barrier-broken" | "chunk-failed" | "chunk-dropped" | "chunk-cancelled" | "top"
-      | "without-barrier" | "answer-start" | "answer" | "run-end";
+      | "without-barrier" | "answer-start" | "answer" | "run-end"
+      | "gather-start" | "gather-end" | "store-start" | "store-complete";
   /** The run's id. */
   run: number;
   /** Milliseconds since the run started. */
@@ -94,7 +105,8 @@ export interface PipelineEvent {
   line?: string;
   chunk?: number;
   id?: string;
-  phase?: "embed" | "score" | "answer";
+  /** The chunk's phase; on gather-start and gather-end, what the gather's tasks do. */
+  phase?: "embed" | "score" | "answer" | "store";
   plannedMs?: number;
   /** On a Phase 2 phase-complete: the blended score, and its parts. */
   score?: number;
@@ -126,6 +138,16 @@ export interface PipelineEvent {
   barrier?: "phase" | "classic";
   /** On run-start: what the group does when a chunk fails. */
   policy?: "fail-fast" | "drop-out";
+  /** On run-start: how the phases are synchronised. */
+  approach?: "barrier" | "gather" | "gather-collect";
+  /** On run-start: the store write's ms before timeScale (0: no store step). */
+  storeMs?: number;
+  /** On gather-start and gather-end: the gather's tasks, one per chunk. */
+  tasks?: number;
+  /** On gather-end: how many of its tasks failed (at most 1 for "gather": the rest were dropped). */
+  failed?: number;
+  /** On store-start: ms the write waited for one of the store's 4 slots. */
+  queuedMs?: number;
   /** On top and without-barrier: the top chunks, best first. */
   top?: { chunk: number; id: string; score: number }[];
   /** On barrier-broken: why the barrier was aborted. */
@@ -159,10 +181,17 @@ export interface RunResult {
   withoutBarrier: { top: { chunk: number; id: string; score: number }[]; changed: number; wrong: number };
   /** Under onChunkError "drop-out": the chunks that failed and left, in the order they did. */
   dropped: { chunk: number; id: string; phase: "embed" | "score"; message: string }[];
+  /** How the phases were synchronised. */
+  approach: "barrier" | "gather" | "gather-collect";
+  /** Task futures made: one per chunk (barrier), or one per chunk and gather (embed, store, score). */
+  tasks: number;
+  /** Under approach "gather-collect": the failures its gathers collected, in gather order, then chunk order. */
+  collected: { chunk: number; id: string; phase: "embed" | "score"; message: string; timedOut: boolean }[];
   makespanMs: number;
   /** Milliseconds the chunks spent in phases, summed over chunks. */
   workingMs: number;
-  /** Milliseconds the chunks spent parked at the barrier, summed over chunks: the barrier's cost. */
+  /** Milliseconds the chunks spent parked at the barrier, summed over chunks: the barrier's cost (with the
+   *  gathers: finished tasks waiting for their gather to join; with storeMs, also queued for a store slot). */
   waitingMs: number;
   seed: number;
   runId: number;
@@ -176,7 +205,7 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Runs the pipeline; resolves to `{ answer, top, withoutBarrier, dropped, makespanMs, … }`.
+/// Runs the pipeline; resolves to `{ answer, top, withoutBarrier, dropped, approach, tasks, collected, makespanMs, … }`.
 ///
 /// `onEvent` receives every event as a plain object, in order: all the
 /// events of one turn of the event loop are delivered together at its end
@@ -246,6 +275,11 @@ async fn run(options: &JsValue, sink: JsSink) -> Result<JsValue, JsValue> {
             set(&js, "dropped", dropped.len() as f64);
             js.into()
         }
+        PipelineError::AllFailed(ref collected) => {
+            let js = Error::new(&error.to_string());
+            set(&js, "collected", collected.len() as f64);
+            js.into()
+        }
     })?;
     let mut json = String::new();
     outcome.write_json(&mut json);
@@ -286,7 +320,7 @@ fn abort_error() -> JsValue {
 }
 
 /// The option names `runPipeline` accepts; anything else is a typo worth an error.
-const OPTION_NAMES: [&str; 16] = [
+const OPTION_NAMES: [&str; 18] = [
     "documents",
     "chunkWords",
     "overlapWords",
@@ -303,6 +337,8 @@ const OPTION_NAMES: [&str; 16] = [
     "phaseTimeoutMs",
     "signal",
     "barrier",
+    "approach",
+    "storeMs",
 ];
 
 /// The names a fault object accepts.
@@ -382,6 +418,14 @@ fn parse_options(options: &JsValue) -> Result<Parsed, ConfigError> {
     };
     if let Some(barrier) = barrier_option(options)? {
         config.barrier = barrier;
+    }
+    let approach = read(options, "approach")?;
+    if !approach.is_undefined() {
+        let names = Approach::ALL.map(Approach::name);
+        config.approach = one_of(&approach, "approach", &names, Approach::from_name)?;
+    }
+    if let Some(store_ms) = number(options, &config::STORE_MS)? {
+        config.store_ms = store_ms;
     }
     // The ranges that depend on more than one field (embedMs order, faults
     // below chunks) are checked once, by rag_pipeline's own validate().

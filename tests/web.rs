@@ -586,3 +586,160 @@ async fn hazard_options_are_checked_like_run_pipelines_and_never_escape() {
     assert_eq!(string_at(&result.unwrap(), "barrier"), "phase");
     assert!(events.length() > 0);
 }
+
+/// Runs `runPipeline` with `options` (JS source), collecting every event;
+/// the result and the events.
+async fn run_js_events(options: &str) -> (JsValue, Array) {
+    let options = Function::new_no_args(&format!("return ({options});")).call0(&JsValue::NULL).unwrap();
+    let seen = Array::new();
+    let push = Function::new_with_args("event", "this.push(event)").bind0(&seen);
+    let result = run_pipeline(options, push.into()).await.unwrap();
+    (result, seen)
+}
+
+/// `key` of `object`, as JSON text (for comparing whole values).
+fn json_of(object: &JsValue, key: &str) -> String {
+    String::from(JSON::stringify(&Reflect::get(object, &key.into()).unwrap()).unwrap())
+}
+
+/// Every Phase 2 score in `events`, by chunk, as JSON text of `score`, `bm25` and `cosine`.
+fn scores_of(events: &Array) -> Vec<(u32, String)> {
+    let field = |event: &JsValue, key: &str| Reflect::get(event, &key.into()).unwrap();
+    let mut scores: Vec<(u32, String)> = events
+        .iter()
+        .filter(|e| field(e, "type") == "phase-complete" && field(e, "phase") == "score")
+        .map(|e| {
+            let parts = ["score", "bm25", "cosine"].map(|key| json_of(&e, key)).join(",");
+            (field(&e, "chunk").as_f64().unwrap() as u32, parts)
+        })
+        .collect();
+    scores.sort();
+    scores
+}
+
+#[wasm_bindgen_test]
+async fn a_gathered_run_in_the_browser_scores_as_a_barrier_run_does() {
+    for chunks in [46, 250] {
+        let options = |approach: &str| {
+            format!(
+                r#"{{ chunks: {chunks}, seed: 9, embedMs: [1, 20], scoreMs: 2, approach: "{approach}" }}"#
+            )
+        };
+        let (barrier, barrier_events) = run_js_events(&options("barrier")).await;
+        let expected = scores_of(&barrier_events);
+        assert_eq!(expected.len(), chunks);
+        for approach in ["gather", "gather-collect"] {
+            let (result, events) = run_js_events(&options(approach)).await;
+            assert_eq!(scores_of(&events), expected, "{approach}: every score, exactly");
+            for key in ["top", "answer", "quotes"] {
+                assert_eq!(json_of(&result, key), json_of(&barrier, key), "{approach} {key}");
+            }
+            assert_eq!(Reflect::get(&result, &"approach".into()).unwrap(), approach);
+            assert_eq!(Reflect::get(&result, &"tasks".into()).unwrap(), 2 * chunks as u32);
+            assert_eq!(json_of(&result, "collected"), "[]");
+            let types: Vec<String> = events
+                .iter()
+                .map(|e| Reflect::get(&e, &"type".into()).unwrap().as_string().unwrap())
+                .collect();
+            assert!(!types.iter().any(|t| t.starts_with("barrier-")), "{approach}: no barrier");
+            assert_eq!(types.iter().filter(|t| *t == "gather-end").count(), 2);
+            let start = events.get(0);
+            assert_eq!(Reflect::get(&start, &"approach".into()).unwrap(), approach);
+            assert_eq!(Reflect::get(&start, &"storeMs".into()).unwrap(), 0);
+        }
+        assert_eq!(Reflect::get(&barrier, &"approach".into()).unwrap(), "barrier");
+        assert_eq!(Reflect::get(&barrier, &"tasks".into()).unwrap(), chunks as u32);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn on_real_timers_the_store_step_makes_the_barrier_faster_than_the_gathers() {
+    // The default corpus (46 chunks), timeScale 1, storeMs 20. The best of
+    // three interleaved runs each: other work on the machine only delays timers.
+    let makespan = |result: &JsValue| Reflect::get(result, &"makespanMs".into()).unwrap().as_f64().unwrap();
+    let configs = [("barrier", 0), ("gather", 0), ("barrier", 20), ("gather", 20)];
+    let mut best = [f64::INFINITY; 4];
+    for _ in 0..3 {
+        for (best, (approach, store)) in best.iter_mut().zip(configs) {
+            let options = format!(r#"{{ seed: 4, approach: "{approach}", storeMs: {store} }}"#);
+            let (result, events) = run_js_events(&options).await;
+            let stores =
+                events.iter().filter(|e| Reflect::get(e, &"type".into()).unwrap() == "store-start").count();
+            assert_eq!(stores, if store > 0 { 46 } else { 0 });
+            *best = best.min(makespan(&result));
+        }
+    }
+    let [barrier, gather, barrier_stored, gather_stored] = best;
+    console_log!(
+        "46 chunks, timeScale 1, best of 3: no store: barrier {barrier:.1} ms, gather {gather:.1} ms; \
+         storeMs 20: barrier {barrier_stored:.1} ms, gather {gather_stored:.1} ms"
+    );
+    assert!((barrier - gather).abs() < TIMER_SLACK_MS, "no store: the same schedule");
+    // The gathers pay 12 rounds of 20 ms after the slowest embedding; the barrier hides most.
+    assert!(gather_stored - gather > 200.0, "{gather_stored} vs {gather}");
+    assert!(barrier_stored + 100.0 < gather_stored, "{barrier_stored} vs {gather_stored}");
+}
+
+#[wasm_bindgen_test]
+async fn bad_approach_and_store_ms_reject_naming_the_field_and_range() {
+    let approach = r#"approach must be one of "barrier", "gather", "gather-collect""#;
+    let store = "storeMs must be a number from 0 to 1000 ms";
+    let cases = [
+        (r#"{ approach: "gathered" }"#, "approach", format!(r#"{approach} (got "gathered")"#)),
+        ("{ approach: 1 }", "approach", format!("{approach} (got 1)")),
+        ("{ approach: null }", "approach", format!("{approach} (got null)")),
+        (r#"{ approach: ["gather"] }"#, "approach", format!("{approach} (got an array of length 1)")),
+        (r#"{ approach: new Proxy({}, {}) }"#, "approach", format!("{approach} (got an object)")),
+        (
+            "{ get approach() { throw new Error('nope'); } }",
+            "approach",
+            "approach could not be read (got nope)".to_string(),
+        ),
+        ("{ storeMs: NaN }", "storeMs", format!("{store} (got NaN)")),
+        (r#"{ storeMs: "20" }"#, "storeMs", format!(r#"{store} (got "20")"#)),
+        ("{ storeMs: -1 }", "storeMs", format!("{store} (got -1)")),
+        ("{ storeMs: 1001 }", "storeMs", format!("{store} (got 1001)")),
+        ("{ storeMs: Infinity }", "storeMs", format!("{store} (got Infinity)")),
+        ("{ storeMs: new Proxy({}, {}) }", "storeMs", format!("{store} (got an object)")),
+        (
+            "{ storeMs: (() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; })() }",
+            "storeMs",
+            format!("{store} (got a revoked Proxy)"),
+        ),
+        (
+            "{ get storeMs() { throw new Error('getter'); } }",
+            "storeMs",
+            "storeMs could not be read (got getter)".to_string(),
+        ),
+        (
+            "new Proxy({ storeMs: 5 }, { get(t, k) { if (k === 'storeMs') throw new Error('trap'); return t[k]; } })",
+            "storeMs",
+            "storeMs could not be read (got trap)".to_string(),
+        ),
+    ];
+    for (options, field, message) in cases {
+        let error = run_js(options).await.expect_err(options);
+        assert_eq!(Reflect::get(&error, &"field".into()).unwrap(), field, "{options}");
+        assert_eq!(message_of(error), message, "{options}");
+    }
+    // After all that, a gathered run with a store works.
+    let ok = r#"{ chunks: 4, seed: 1, embedMs: [0, 2], scoreMs: 0, approach: "gather-collect", storeMs: 1 }"#;
+    assert!(run_js(ok).await.is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn gather_collect_resolves_with_what_it_collected_and_rejects_when_all_failed() {
+    let options = r#"{ chunks: 250, seed: 2, embedMs: [1, 10], scoreMs: 1, approach: "gather-collect",
+        faults: [{ chunk: 7, phase: "score" }, { chunk: 200, kind: "hang" }], phaseTimeoutMs: 40 }"#;
+    let result = run_js(options).await.unwrap();
+    assert_eq!(
+        json_of(&result, "collected"),
+        r#"[{"chunk":200,"id":"chunk-200","phase":"embed","message":"timed out after 40 ms","timedOut":true},{"chunk":7,"id":"chunk-7","phase":"score","message":"injected fault","timedOut":false}]"#
+    );
+    assert_eq!(Reflect::get(&result, &"tasks".into()).unwrap(), 250 + 249);
+    let all =
+        r#"{ chunks: 2, embedMs: [0, 1], approach: "gather-collect", faults: [{ chunk: 0 }, { chunk: 1 }] }"#;
+    let error = run_js(all).await.unwrap_err();
+    assert_eq!(Reflect::get(&error, &"collected".into()).unwrap(), 2);
+    assert!(message_of(error).starts_with("every chunk failed, so there is nothing to answer from"));
+}

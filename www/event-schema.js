@@ -11,6 +11,8 @@ import { finish } from "./slices.js";
 /** The most chunks a run can have (src/config.rs CHUNKS). */
 export const MAX_CHUNKS = 100_000;
 const PHASES = ["embed", "score"];
+/** What a gather's tasks do (approach "gather" or "gather-collect"). */
+const STEPS = ["embed", "store", "score"];
 
 // A field's kind: a checker returning null when `value` fits, else what it should be.
 const finite = (value) => Number.isFinite(value) ? null : "a finite number";
@@ -37,6 +39,8 @@ const FIELDS = {
     chunks: (value) => Number.isInteger(value) && value >= 1 && value <= MAX_CHUNKS ? null
       : `a whole number from 1 to ${MAX_CHUNKS}`,
     seed: finite, query: text, barrier: oneOf("phase", "classic"), policy: oneOf("fail-fast", "drop-out"),
+    // Optional: recordings made before the gathers and the store step lack them.
+    approach: optional(oneOf("barrier", "gather", "gather-collect")), storeMs: optional(time),
   },
   "phase-start": { chunk: CHUNK, id: text, phase: oneOf(...PHASES), plannedMs: optional(time) },
   "phase-complete": {
@@ -54,6 +58,10 @@ const FIELDS = {
     chunk: CHUNK, id: text, phase: oneOf(...PHASES), message: text, timedOut: flag, parties: count, generation,
   },
   "chunk-cancelled": { chunk: CHUNK, id: text, phase: oneOf(...PHASES), waiting: flag, started: flag },
+  "gather-start": { phase: oneOf(...STEPS), tasks: count },
+  "gather-end": { phase: oneOf(...STEPS), tasks: count, failed: count },
+  "store-start": { chunk: CHUNK, id: text, queuedMs: time },
+  "store-complete": { chunk: CHUNK, id: text },
   top: { top: SCORED, duplicates: count },
   "without-barrier": { top: SCORED, changed: count, wrong: count },
   "answer-start": { from: count },

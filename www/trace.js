@@ -81,6 +81,7 @@ function* traceSteps(events) {
   const phases = new Map();
   const waits = new Map();
   let answer = null; // answer-start's seq, until answer
+  let gather = null; // gather-start's seq, until gather-end (approach "gather" or "gather-collect")
   const closePhase = (chunk, t, ended, carried = []) => {
     const open = phases.get(chunk);
     if (!open) return false;
@@ -134,6 +135,21 @@ function* traceSteps(events) {
         instant(endName(event), "failure", chunkTid(chunk), "t", seq);
         break;
       }
+      case "store-start": // a chunk's store write: on its track, between Phase 1 and the barrier
+        closePhase(chunk, t, "restarted");
+        phases.set(chunk, { name: "Store write", seq });
+        break;
+      case "store-complete":
+        if (!closePhase(chunk, t, null, [carry(seq)])) instant("Store write", "store", chunkTid(chunk), "t", seq);
+        break;
+      case "gather-start":
+        gather = seq;
+        break;
+      case "gather-end":
+        if (gather === null) instant(`Gather (${event.phase})`, "gather", RUN_TID, "t", seq);
+        else complete(`Gather (${event.phase})`, "gather", RUN_TID, events[gather].t, t, [carry(gather), carry(seq)]);
+        gather = null;
+        break;
       case "answer-start":
         answer = seq;
         break;
@@ -149,6 +165,9 @@ function* traceSteps(events) {
   // What the run's end left open ends with it (a run stopped or failed: cancellations usually close them first).
   for (const chunk of [...phases.keys()]) closePhase(chunk, end.t, "run ended");
   for (const chunk of [...waits.keys()]) closeWait(chunk, end.t, "run ended");
+  if (gather !== null) {
+    complete(`Gather (${events[gather].phase})`, "gather", RUN_TID, events[gather].t, end.t, [carry(gather)], { ended: "run ended" });
+  }
   if (answer !== null) complete("Phase 3 (answer)", "answer", RUN_TID, events[answer].t, end.t, [carry(answer)], { ended: "run ended" });
   return {
     traceEvents: out,

@@ -10,6 +10,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { openDemo } from "./demo.mjs";
+import { checkRecording } from "../../www/event-schema.js";
+import { eventsFromTrace, toTrace, traceJsonParts } from "../../www/trace.js";
 
 let demo, page, problems;
 
@@ -97,6 +99,34 @@ test("Stop mid-Phase 2 does the same, with scored chunks at the second barrier",
   assert.equal(stopped.scored, 0, "stopped before any chunk finished scoring");
 });
 
+test("Stop during store writes, with the barrier or a gather, leaves no timer and cancels each task once", async () => {
+  for (const approach of ["barrier", "gather", "gather-collect"]) {
+    // Writes take 200 ms at timeScale 10: none has finished when Stop lands.
+    const stopped = await stopWhen((event) => event.type === "store-start", { embedMs: [10, 20], storeMs: 20, approach });
+    assertStopped(stopped, stopped.chunks); // every chunk future, or every store task of the gather
+  }
+});
+
+test("a gathered run with store writes is a whole recording and survives a trace round trip", async () => {
+  for (const approach of ["barrier", "gather", "gather-collect"]) {
+    const events = await page.evaluate(async (approach) => {
+      const events = [];
+      await window.runPipeline({ seed: 3, timeScale: 0.2, storeMs: 20, approach }, (event) => events.push(event));
+      return events;
+    }, approach);
+    assert.equal(events[0].approach, approach);
+    assert.equal(events[0].storeMs, 20);
+    assert.equal(checkRecording(events), events, `${approach}: the schema knows every event`);
+    const trace = toTrace(events);
+    assert.deepEqual(eventsFromTrace(traceJsonParts(trace).join("")), events, `${approach}: lossless`);
+    const named = (name) => trace.traceEvents.filter((e) => e.name === name && e.ph === "X").length;
+    assert.equal(named("Store write"), 46, `${approach}: one write per chunk on its track`);
+    const gathers = trace.traceEvents.filter((e) => e.name.startsWith("Gather (")).map((e) => e.name);
+    assert.deepEqual(gathers, approach === "barrier" ? [] : ["Gather (embed)", "Gather (store)", "Gather (score)"]);
+    assert.equal(trace.traceEvents.filter((e) => e.name === "Without the barrier").length, 1);
+  }
+});
+
 test("an already aborted signal rejects at once, before any event", async () => {
   const result = await page.evaluate(async () => {
     const events = [];
@@ -156,11 +186,12 @@ async function fuzz({ seed, cases }) {
     () => new Float32Array(4), () => Object.create(null),
   ])();
   const NAMES = ["documents", "chunkWords", "overlapWords", "chunks", "query", "embed", "seed", "embedMs", "scoreMs",
-    "timeScale", "faults", "failChunk", "onChunkError", "phaseTimeoutMs", "barrier"];
+    "timeScale", "faults", "failChunk", "onChunkError", "phaseTimeoutMs", "barrier", "approach", "storeMs"];
   const VALID = {
     chunks: () => 1 + Math.floor(random() * 250), seed: () => Math.floor(random() * 1000), timeScale: () => 0,
     embedMs: () => [0, 2], scoreMs: () => 1, barrier: () => pick(["phase", "classic"]),
     onChunkError: () => pick(["fail-fast", "drop-out"]), phaseTimeoutMs: () => 50,
+    approach: () => pick(["barrier", "gather", "gather-collect"]), storeMs: () => pick([0, 5, 1000]),
     faults: () => [{ chunk: 0, phase: pick(["embed", "score"]), kind: pick(["error", "hang"]) }],
     query: () => "Why does scoring need a barrier?", chunkWords: () => 1 + Math.floor(random() * 200),
   };
@@ -219,7 +250,7 @@ async function fuzz({ seed, cases }) {
       counts.field++;
       if (!error.message.startsWith(error.field)) bad.push({ index, caseSeed, why: `message does not name ${error.field}: ${error.message}` });
       if (error.message.length > 600) bad.push({ index, caseSeed, why: `message of ${error.message.length} characters` });
-    } else if (/^chunk-\d+ (failed|timed out) in Phase [12]/.test(error.message) || error.dropped) {
+    } else if (/^chunk-\d+ (failed|timed out) in Phase [12]/.test(error.message) || error.dropped || error.collected) {
       counts.chunk++;
     } else {
       counts.other++;
