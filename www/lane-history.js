@@ -216,8 +216,8 @@ export class LaneHistory {
     return bars;
   }
 
-  /** Who held generation `generation`'s release up, and the bar that did it: its leader's embed (gen 0)
-   *  or score (gen 1); or, when a drop-out completed the generation, the dropped chunk's phase until it left.
+  /** Who held generation `generation`'s release up, and the bar that did it: its leader's embed (gen 0, with
+   *  its store write when `stored`) or score (gen 1); or, when a drop-out completed the generation, the dropped chunk's phase until it left.
    *  `{ chunk, start, stop }`, or null before the release. */
   critical(generation) {
     const release = this.releases[generation];
@@ -226,8 +226,11 @@ export class LaneHistory {
     if (release.droppedOut !== undefined) {
       return { chunk: release.droppedOut, start: this.bar(release.droppedOut, phase)[0], stop: release.t };
     }
-    const [start, stop] = this.bar(release.leader, phase);
-    return { chunk: release.leader, start, stop };
+    const [start, end] = this.bar(release.leader, phase);
+    // Up to its arrival: after Phase 1 that includes its vector-store write, if the run has one.
+    const stored = generation === 0 && !Number.isNaN(this.bar(release.leader, "store")[1]);
+    const stop = stored ? this.times[release.leader * MOMENTS + ARRIVE0] : end;
+    return { chunk: release.leader, start, stop, stored };
   }
 
   /** When chunk `c` ended (failed, dropped, cancelled), or NaN. */

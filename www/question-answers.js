@@ -265,7 +265,7 @@ export function answerCriticalPath(facts) {
       continue;
     }
     const what = segment.droppedOut !== null ? `${segment.kind === "embed" ? "Phase 1" : "Phase 2"} until it dropped out`
-      : segment.kind === "embed" ? "embedding" : "scoring";
+      : segment.kind === "embed" ? (segment.stored ? "embedding and vector-store write" : "embedding") : "scoring";
     parts.push(...(segment.generation > 0 ? [" → "] : []), `${id(segment.chunk)}'s ${what} (${tenths(segment.ms)}) → ` +
       `gen ${segment.generation} release `, at(segment.releaseT, segment.chunk));
   }

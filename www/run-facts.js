@@ -397,7 +397,7 @@ function criticalFacts(history, facts) {
     const gen = facts.generations[generation];
     segments.push({
       kind: generation === 0 ? "embed" : "score", generation, chunk: bar.chunk, start: bar.start, stop: bar.stop,
-      ms: bar.stop - bar.start, droppedOut: gen?.droppedOut ?? null, releaseT: gen?.release.t,
+      ms: bar.stop - bar.start, droppedOut: gen?.droppedOut ?? null, releaseT: gen?.release.t, stored: bar.stored,
     });
   }
   const phase3 = facts.phase3;
