@@ -11,6 +11,7 @@
 import { el } from "./dom.js";
 import { formatCount, formatMsTenths } from "./format.js";
 import { answerAll, answerFailure, plainText, QUESTIONS } from "./question-answers.js";
+import { collectingOptions, gatherContrast } from "./gather-contrast.js";
 import { RunScan } from "./run-facts.js";
 
 /** Events scanned per task: a 100,000-chunk run's 600,000 take several tasks, none of them long. */
@@ -165,6 +166,10 @@ export class Questions {
       else if (!facts.stop) failure.append(el("p", "muted", "No chunk raised in this run."));
     }
     failure.append(this.gatherSlot);
+    // This run raised: offer the same run as gather(return_exceptions=True) beside it.
+    if (facts.failure && this.options && Number.isInteger(facts.run.seed)) {
+      this.setGatherContrast(this.collectOffer({ ...this.options, seed: facts.run.seed }));
+    }
     barrierOrGather.replaceChildren(this.paragraph(answers.barrierOrGather), this.compareSlot);
     this.status.textContent = this.statusText(facts);
     const verdict = el("span", "verdict");
@@ -222,6 +227,19 @@ export class Questions {
     return box;
   }
 
+  /** A button that runs `options` as gather(return_exceptions=True) off screen and says what that did. */
+  collectOffer(options) {
+    const button = el("button", "", "Run it as gather(return_exceptions=True)");
+    button.type = "button";
+    button.addEventListener("click", async () => {
+      const token = this.token;
+      button.disabled = true;
+      const { events, result, error } = await collectRun(this.run, collectingOptions(options));
+      if (token === this.token) this.setGatherContrast(gatherContrast(events, result, error));
+    });
+    return [button];
+  }
+
   /** Runs `options` off screen and answers Q4 from its events (their moments are text: not this timeline's). */
   async runFault(options, button, out) {
     const token = this.token;
@@ -230,8 +248,13 @@ export class Questions {
     this.controller = controller;
     button.disabled = true;
     out.replaceChildren(el("p", "muted", "Running with the fault…"));
-    const { events, error } = await collectRun(this.run, { ...options, signal: controller.signal });
+    // The same fault under the group and as gather(return_exceptions=True), at once: Q4 contrasts the two.
+    const [{ events, error }, collecting] = await Promise.all([
+      collectRun(this.run, { ...options, signal: controller.signal }),
+      collectRun(this.run, { ...collectingOptions(options), signal: controller.signal }),
+    ]);
     if (token !== this.token || controller.signal.aborted) return; // a newer run on the page, or a newer fault run
+    this.setGatherContrast(gatherContrast(collecting.events, collecting.result, collecting.error));
     this.controller = null;
     button.disabled = false;
     const scanned = await scanSliced(new RunScan(events, null), () => token === this.token && !controller.signal.aborted);
