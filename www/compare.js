@@ -142,6 +142,6 @@ function failureContrast(barrier, gathered) {
     `${cancelled(gathered) === 1 ? "was" : "were"} cancelled`);
   const collected = gathered.result?.collected ?? [];
   if (collected.length > 0) parts.push(`return_exceptions=True kept ${plural(collected.length, "failure")} as ` +
-    "values in the list and let every other task finish");
+    `${collected.length === 1 ? "a value" : "values"} in the list and let every other task finish`);
   return `${parts.join("; ")}.`.replace(/^./, (letter) => letter.toUpperCase());
 }

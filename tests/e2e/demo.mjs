@@ -37,3 +37,27 @@ export async function openDemo(pageOptions = {}, { beforeLoad } = {}) {
   };
   return { url, browser, page, problems, close };
 }
+
+/** A www/wasm-loader.js that wraps runPipelineBatched so that every run the page makes is recorded in
+ *  window.capturedRuns as { options, events, result, error }, in the order the page started them. */
+const CAPTURING_LOADER = `
+export async function loadWasm() {
+  const wasm = await import("../pkg/rag_phase_sync.js");
+  await wasm.default();
+  window.capturedRuns = [];
+  return { ...wasm, runPipelineBatched(options, onBatch) {
+    const run = { options: { ...options, signal: undefined }, events: [], result: null, error: null };
+    window.capturedRuns.push(run);
+    return wasm.runPipelineBatched(options, (batch) => {
+      for (const event of batch) run.events.push(event);
+      onBatch(batch);
+    }).then((result) => { run.result = result; return result; },
+      (error) => { run.error = { message: error?.message, name: error?.name }; throw error; });
+  } };
+}`;
+
+/** For openDemo's beforeLoad: the page's runs are recorded in window.capturedRuns (see CAPTURING_LOADER). */
+export function capturingRuns(page) {
+  return page.route("**/www/wasm-loader.js", (route) =>
+    route.fulfill({ body: CAPTURING_LOADER, contentType: "text/javascript" }));
+}

@@ -3,35 +3,18 @@
 // seed; the verdict matches a brute-force check of the event log at 46 and 250 chunks; the fault button answers
 // Q4 from a run of its own without touching the lanes or the log; moments move focus to their lanes.
 //
-// The events are captured by serving the page a www/wasm-loader.js that wraps runPipelineBatched: every call
-// the page makes (its runs and the fault run) records its options and events in window.capturedRuns.
+// The events are captured on their way to the page (demo.mjs's capturingRuns): every call the page makes (its
+// runs and the fault run) records its options and events in window.capturedRuns.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { openDemo } from "./demo.mjs";
+import { capturingRuns, openDemo } from "./demo.mjs";
 
-const CAPTURING_LOADER = `
-export async function loadWasm() {
-  const wasm = await import("../pkg/rag_phase_sync.js");
-  await wasm.default();
-  window.capturedRuns = [];
-  return { ...wasm, runPipelineBatched(options, onBatch) {
-    const run = { options: { ...options, signal: undefined }, events: [] };
-    window.capturedRuns.push(run);
-    return wasm.runPipelineBatched(options, (batch) => {
-      for (const event of batch) run.events.push(event);
-      onBatch(batch);
-    });
-  } };
-}`;
 
 let demo, page, problems;
 
 before(async () => {
-  demo = await openDemo({ viewport: { width: 1280, height: 900 } }, {
-    beforeLoad: (page) => page.route("**/www/wasm-loader.js", (route) =>
-      route.fulfill({ body: CAPTURING_LOADER, contentType: "text/javascript" })),
-  });
+  demo = await openDemo({ viewport: { width: 1280, height: 900 } }, { beforeLoad: capturingRuns });
   ({ page, problems } = demo);
 });
 
