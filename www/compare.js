@@ -17,7 +17,7 @@ export class Compare {
   constructor(root, { sharedAxis }) {
     this.root = root;
     this.sharedAxis = sharedAxis;
-    this.heading = el("h3", "compare-heading");
+    this.heading = el("h2", "compare-heading");
     this.lanesRoot = el("div", "compare-lanes");
     this.verdict = el("div", "compare-verdict");
     this.verdict.setAttribute("aria-live", "off");

@@ -108,6 +108,15 @@ for (const [width, scheme] of WIDTHS.flatMap((width) => [[width, "light"], [widt
           await page.$$eval("#hazard details", (all) => all.forEach((details) => { details.open = true; }));
         }],
         ["mid-replay, Keyboard open, an import's error shown", async () => midReplay(page)],
+        ["after a compared run (two gathers, a store) and Q4's fault runs", async () => {
+          await page.selectOption("select[name=compare]", "gather");
+          await page.selectOption("select[name=storeMs]", "10");
+          await page.selectOption("select[name=timeScale]", "1");
+          await page.click("#run");
+          await page.waitForSelector("#compare .compare-verdict .facts", { timeout: 30_000 });
+          await page.click("#questions .fault-offer button");
+          await page.waitForSelector("#questions .gather-contrast:not([hidden])", { timeout: 30_000 });
+        }],
       ];
       for (const [state, reach] of states) {
         await reach();
