@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { ROOT, startServer } from "../../scripts/serve.mjs";
 import { launchChromium } from "./chromium.mjs";
+import { fillForm } from "./demo.mjs";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
@@ -41,13 +42,6 @@ async function openPage(width, colorScheme = "light") {
   return page;
 }
 
-/** Sets form fields by name without running. */
-async function fill(page, fields) {
-  for (const [name, value] of Object.entries(fields)) {
-    if (await page.$eval(`[name=${name}]`, (node) => node.tagName === "SELECT")) await page.selectOption(`[name=${name}]`, value);
-    else await page.fill(`[name=${name}]`, value);
-  }
-}
 
 const setDocuments = (page, open) => page.$eval("#documents-panel", (details, open) => { details.open = open; }, open);
 const waitIdle = (page) => page.waitForSelector("#stop:disabled", { timeout: 60_000 });
@@ -55,7 +49,7 @@ const running = (page) => page.isEnabled("#stop");
 
 /** Starts a slow run (200 chunks, 10× slower: several seconds) and waits for its first log line. */
 async function startSlowRun(page) {
-  await fill(page, { chunks: "200", timeScale: "10", seed: "1" });
+  await fillForm(page, { chunks: "200", timeScale: "10", seed: "1" });
   await page.click("#run");
   await page.waitForSelector("#log .log-row", { timeout: 30_000 });
 }
@@ -165,7 +159,7 @@ test("the keyboard alone: Tab reaches every control, Enter runs, Stop stops, foc
     });
 
     await t.test("Enter in the form runs, focus moves to Stop, Enter on Stop stops", async () => {
-      await fill(page, { chunks: "200", timeScale: "10", seed: "1" });
+      await fillForm(page, { chunks: "200", timeScale: "10", seed: "1" });
       await page.focus("[name=query]");
       await page.keyboard.press("Enter");
       await page.waitForSelector("#log .log-row", { timeout: 30_000 });
@@ -178,7 +172,7 @@ test("the keyboard alone: Tab reaches every control, Enter runs, Stop stops, foc
     });
 
     await t.test("a run that ends on its own leaves focus on a control", async () => {
-      await fill(page, { chunks: "6", timeScale: "1" });
+      await fillForm(page, { chunks: "6", timeScale: "1" });
       await page.focus("#run");
       await page.keyboard.press("Enter");
       assert.notEqual(await active(), "<body>", "while running");
@@ -205,7 +199,7 @@ test("at 390 px the page never scrolls sideways: idle, Documents open, running, 
     widths.running = await overflow();
     await waitIdle(page);
     widths["after a run"] = await overflow();
-    await fill(page, { chunks: "six" });
+    await fillForm(page, { chunks: "six" });
     await page.click("#run");
     await page.waitForSelector("#error:not([hidden])");
     widths["after an error"] = await overflow();

@@ -4,7 +4,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { capturingRuns, openDemo } from "./demo.mjs";
+import { capturingRuns, fillForm, openDemo } from "./demo.mjs";
 
 let demo, page, problems;
 
@@ -23,11 +23,7 @@ const ms = (t) => `${integer.format(t)} ms`;
 async function compareWith(fields, { stopAfterMs } = {}) {
   const all = { chunks: "", seed: "", faultChunk: "", timeScale: "1", onChunkError: "fail-fast", storeMs: "",
     compare: "gather", ...fields };
-  for (const [name, value] of Object.entries(all)) {
-    const select = await page.$eval(`[name=${name}]`, (node) => node.tagName === "SELECT");
-    if (select) await page.selectOption(`[name=${name}]`, value);
-    else await page.fill(`[name=${name}]`, value);
-  }
+  await fillForm(page, all);
   const first = await page.evaluate(() => window.capturedRuns.length);
   await page.click("#run");
   if (stopAfterMs !== undefined) {

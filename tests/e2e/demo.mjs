@@ -61,3 +61,32 @@ export function capturingRuns(page) {
   return page.route("**/www/wasm-loader.js", (route) =>
     route.fulfill({ body: CAPTURING_LOADER, contentType: "text/javascript" }));
 }
+
+/** Sets the form's fields by name (a select's option by value, any other field's text; "" clears one). */
+export async function fillForm(page, fields) {
+  for (const [name, value] of Object.entries(fields)) {
+    if (await page.$eval(`[name=${name}]`, (node) => node.tagName === "SELECT")) await page.selectOption(`[name=${name}]`, value);
+    else await page.fill(`[name=${name}]`, value);
+  }
+}
+
+/** Resolves after two animation frames: the views draw at most once a frame, so by then they have drawn. */
+export function nextFrames(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    requestAnimationFrame(() => requestAnimationFrame(resolve));
+  }));
+}
+
+/** Clicks the log's Copy all (a real click: the fallback needs a user gesture); resolves to [its status, the
+ *  clipboard's text]. Needs a page opened with clipboard permissions (WIDE_WITH_CLIPBOARD). */
+export async function copyLog(page) {
+  await page.evaluate(() => {
+    const status = document.querySelector("#log-status");
+    window.__said = new Promise((resolve) => new MutationObserver((_, observer) => {
+      observer.disconnect();
+      resolve(status.textContent);
+    }).observe(status, { childList: true, characterData: true, subtree: true }));
+  });
+  await page.click("#log-copy");
+  return page.evaluate(async () => [await window.__said, await navigator.clipboard.readText()]);
+}

@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { openDemo, WIDE_WITH_CLIPBOARD } from "./demo.mjs";
+import { copyLog, nextFrames, openDemo, WIDE_WITH_CLIPBOARD } from "./demo.mjs";
 
 let demo, browser, page, problems;
 
@@ -26,23 +26,8 @@ async function run(fields) {
   await page.waitForSelector("#stop:disabled", { timeout: 60_000 });
 }
 
-/** Resolves after two animation frames: LogView draws at most once a frame, so by then it has drawn. */
-const frames = () => page.evaluate(() => new Promise((resolve) => {
-  requestAnimationFrame(() => requestAnimationFrame(resolve));
-}));
-
-/** Clicks Copy all (a real click: the fallback needs a user gesture) and returns its status and the clipboard. */
-async function copyAll() {
-  await page.evaluate(() => {
-    const status = document.querySelector("#log-status");
-    window.__said = new Promise((resolve) => new MutationObserver((_, observer) => {
-      observer.disconnect();
-      resolve(status.textContent);
-    }).observe(status, { childList: true, characterData: true, subtree: true }));
-  });
-  await page.click("#log-copy");
-  return page.evaluate(async () => [await window.__said, await navigator.clipboard.readText()]);
-}
+const frames = () => nextFrames(page);
+const copyAll = () => copyLog(page);
 
 /** The rows drawn and where each sits relative to the log's visible box. */
 const rows = () => page.evaluate(() => {

@@ -8,7 +8,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { capturingRuns, openDemo } from "./demo.mjs";
+import { capturingRuns, fillForm, openDemo } from "./demo.mjs";
 
 
 let demo, page, problems;
@@ -27,11 +27,7 @@ const ms = (t) => `${tenths.format(t)} ms`;
 /** Runs the form with `fields` (real time unless given) and resolves to the page's answers and the run's events. */
 async function runWith(fields) {
   const all = { chunks: "", seed: "", faultChunk: "", timeScale: "1", onChunkError: "fail-fast", ...fields };
-  for (const [name, value] of Object.entries(all)) {
-    const select = await page.$eval(`[name=${name}]`, (node) => node.tagName === "SELECT");
-    if (select) await page.selectOption(`[name=${name}]`, value);
-    else await page.fill(`[name=${name}]`, value);
-  }
+  await fillForm(page, all);
   const before = await page.evaluate(() => window.capturedRuns.length);
   await page.click("#run");
   await page.waitForFunction(() => !/^(Answers appear|Working)/.test(document.querySelector(".questions-status")

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDemo, WIDE_WITH_CLIPBOARD } from "./demo.mjs";
+import { copyLog, fillForm, nextFrames, openDemo, WIDE_WITH_CLIPBOARD } from "./demo.mjs";
 import { eventsFromTrace } from "../../www/trace.js";
 import { describe } from "../../www/replay.js";
 
@@ -26,30 +26,16 @@ after(() => demo?.close());
 
 /** Sets the form's fields by name (blank clears one), runs, and waits until the run is over. */
 async function run(fields) {
-  for (const [name, value] of Object.entries(fields)) {
-    if (await page.$eval(`[name=${name}]`, (node) => node.tagName === "SELECT")) await page.selectOption(`[name=${name}]`, value);
-    else await page.fill(`[name=${name}]`, value);
-  }
+  await fillForm(page, fields);
   await page.click("#run");
   await page.waitForSelector("#stop:disabled", { timeout: 120_000 });
 }
 
-/** Resolves after two animation frames (the views draw at most once a frame). */
-const frames = () => page.evaluate(() => new Promise((resolve) => {
-  requestAnimationFrame(() => requestAnimationFrame(resolve));
-}));
+const frames = () => nextFrames(page);
 
 /** Every line of the log (Copy all, as a reader would take them); [] when it is empty. */
 async function logLines() {
-  await page.evaluate(() => {
-    const status = document.querySelector("#log-status");
-    window.__said = new Promise((resolve) => new MutationObserver((_, observer) => {
-      observer.disconnect();
-      resolve(status.textContent);
-    }).observe(status, { childList: true, characterData: true, subtree: true }));
-  });
-  await page.click("#log-copy");
-  const [said, text] = await page.evaluate(async () => [await window.__said, await navigator.clipboard.readText()]);
+  const [said, text] = await copyLog(page);
   if (said.startsWith("Nothing to copy")) return [];
   assert.match(said, /^Copied/);
   return text.split("\n");
