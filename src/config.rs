@@ -111,8 +111,8 @@ pub enum Approach {
     Barrier,
     /// `embeddings = await gather(embed…)`, then `scores = await gather(score…)`:
     /// a structured group per phase, each joined before the next is made; the
-    /// first failure in time drops the rest (asyncio.gather propagating its
-    /// first error, `try_join_all`).
+    /// first failure in time drops the rest, as `try_join_all` does
+    /// (`asyncio.gather` raises its first error too, but leaves the rest running).
     Gather,
     /// The same gathers with `return_exceptions=True` (`Promise.allSettled`):
     /// every task runs to its end, a failure is a value in the list, and the

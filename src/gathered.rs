@@ -13,9 +13,11 @@
 //! Phase 2's tasks read it; Phase 3 is the barrier approach's own.
 //!
 //! - [`Approach::Gather`], the first failure in time drops the gather's
-//!   other tasks and fails the run (`asyncio.gather` propagating its first
-//!   error, `try_join_all`). Tasks of that gather that had already finished
-//!   just end: no later gather is made.
+//!   other tasks and fails the run, as `try_join_all` does. (Python's
+//!   `asyncio.gather` propagates its first error too, but leaves the other
+//!   tasks running with no one awaiting them; dropping a Rust future is
+//!   cancelling it.) Tasks of that gather that had already finished just
+//!   end: no later gather is made.
 //! - [`Approach::GatherCollect`], `gather(return_exceptions=True)`,
 //!   `Promise.allSettled`. Every task runs to its end, a failure is a value
 //!   in the list, nobody is cancelled; Phase 2 runs for the chunks whose

@@ -368,7 +368,7 @@ function startAnimation() {
 }
 
 /** Starts a run; one already in flight is aborted first, and nothing of it is drawn after that.
- *  With compare mode on, the same seed also runs as two gathers beside it, from its run-start on. */
+ *  With compare mode on, the same seed then runs as two gathers, drawn under it. */
 async function run(event) {
   event.preventDefault();
   const previous = current;
@@ -409,7 +409,7 @@ async function run(event) {
         recorded.push(event);
         onEvent(event);
         // The gathers get this run's seed, so both draw the same latencies and scores.
-        if (event.type === "run-start" && variant) me.beside = runBeside(me, options, variant, event.seed);
+        if (event.type === "run-start") me.seed = event.seed;
       }
     });
     if (current !== me) return;
@@ -422,7 +422,7 @@ async function run(event) {
     outcome.error = error;
     showFailure(me, error);
   } finally {
-    if (current === me) await finishCompare(me, outcome);
+    if (current === me && variant) await compareBeside(me, outcome, options, variant);
     if (current === me) {
       current = null;
       cancelAnimationFrame(frame);
@@ -470,13 +470,22 @@ function runBeside(me, options, variant, seed) {
   return beside;
 }
 
-/** Once the gathers have ended too: both lanes on one axis, and the verdict. */
-async function finishCompare(me, outcome) {
-  if (!me.beside) return;
-  runState.textContent += " Waiting for the gathers…";
+/**
+ * Compare mode, once the barrier run has ended: the same seed as two gathers (`variant`), then both lanes on
+ * one axis and the verdict. After the barrier run, not beside it: two runs sharing one event loop would time
+ * each other's scheduling, not their structure. Nothing runs if the barrier run was stopped or never began.
+ */
+async function compareBeside(me, outcome, options, variant) {
+  if (me.seed === undefined || outcome.error?.name === "AbortError") {
+    compare.skip(me.seed === undefined ? null : "Stopped before the same seed ran as two gathers.");
+    return;
+  }
+  const said = runState.textContent;
+  runState.textContent = `${said} Now the same seed as two gathers…`;
+  me.beside = runBeside(me, options, variant, me.seed);
   await me.beside.done;
   if (current !== me) return;
-  runState.textContent = runState.textContent.replace(" Waiting for the gathers…", "");
+  runState.textContent = said;
   questions.setCompareVerdict(compare.finish(timeline, outcome, me.beside));
 }
 
@@ -504,6 +513,7 @@ function showImported(events, file) {
   runState.textContent = `Replaying run ${start.run} from ${file.name}.`;
   // The five questions, answered from the file's events (a fault run of it uses the seed and question it names).
   questions.update(events, null, { seed: start.seed, query: start.query, barrier: start.barrier });
+  compare.clear(); // a compared run's gathers are not this file's
 }
 
 const traces = bindTraceControls({

@@ -8,7 +8,8 @@ import { Lanes } from "./lanes.js";
 
 /** What each gather variant is called on the page. */
 const VARIANTS = {
-  gather: "two gathers (the first error cancels the rest, like asyncio.gather)",
+  gather: "two gathers that stop at the first error (try_join_all drops the other tasks; asyncio.gather " +
+    "would leave them running, unawaited)",
   "gather-collect": "two gathers with return_exceptions=True (every task runs to its end)",
 };
 
@@ -29,19 +30,29 @@ export class Compare {
   /** Hides the panel: the next run compares nothing. */
   clear() {
     this.root.hidden = true;
+    this.sharedAxis.ms = 0;
     this.events = [];
     this.lanes.clear();
     this.verdict.replaceChildren();
   }
 
-  /** Shows the panel for a run of `variant` ("gather" or "gather-collect") beside the barrier's. */
+  /** Shows the panel for a run of `variant` ("gather" or "gather-collect") after the barrier's. */
   begin(variant) {
     this.clear();
-    this.sharedAxis.ms = 0;
     this.variant = variant;
     this.root.hidden = false;
     this.heading.textContent = `The same seed as ${VARIANTS[variant]}`;
-    this.verdict.replaceChildren(el("p", "muted", "Running beside the barrier…"));
+    this.verdict.replaceChildren(el("p", "muted", "Runs once the barrier's run has ended…"));
+  }
+
+  /** The gathers did not run: says `why`, or hides the panel when there is nothing to say (no run began). */
+  skip(why) {
+    if (!why) {
+      this.clear();
+      return;
+    }
+    this.lanes.clear();
+    this.verdict.replaceChildren(el("p", "facts", why));
   }
 
   /** One event of the gathered run. */
@@ -79,12 +90,14 @@ export function verdict(barrier, gathered, variant) {
   if (!a || !b) {
     // One of them gave no answer (a failure, or Stop): say what each did, from its error.
     const said = (name, run) => run.result ? `${name} answered in ${formatMs(run.result.makespanMs)}`
-      : `${name} gave no answer (${run.error?.message ?? "stopped"})`;
+      : run.error?.name === "AbortError" ? `${name} ${name === "The barrier" ? "was" : "were"} stopped`
+        : `${name} gave no answer (${run.error?.message ?? "it ended early"})`;
     return [`${said("The barrier", barrier)}; ${said(VARIANTS[variant].split(" (")[0], gathered)}.`,
       failureContrast(barrier, gathered)].filter(Boolean);
   }
   const [ta, tb] = [a.makespanMs, b.makespanMs];
-  const close = Math.abs(ta - tb) <= Math.max(5, 0.02 * Math.max(ta, tb));
+  // Within a few ms, or 3%: what one run of the same work varies by on a busy event loop.
+  const close = Math.abs(ta - tb) <= Math.max(5, 0.03 * Math.max(ta, tb));
   const ratio = tb / Math.max(ta, 1e-9);
   const embedJoin = gathered.events.find((event) => event.type === "gather-end" && event.phase === "embed");
   let first = `The barrier answered in ${formatMs(ta)}, two gathers in ${formatMs(tb)}`;
@@ -96,10 +109,11 @@ export function verdict(barrier, gathered, variant) {
       ? `: with the barrier each chunk wrote its vector while slower chunks were still embedding; the gathers ` +
         `wrote all ${formatCount(startOf(gathered).chunks)} only after the last embedding` +
         (embedJoin ? ` (join 1 at ${formatMs(embedJoin.t)})` : "") + "."
-      : ": the gathers start every step only when the slowest task of the previous one has ended.");
+      : `: with no work between the phases both wait for the slowest embedding, so the rest is the cost of ` +
+        `making and scheduling ${formatCount(b.tasks)} tasks instead of ${formatCount(a.tasks)} futures.`);
   } else {
-    first += ` (${(1 / ratio).toFixed(2)}× as fast): the gathers were quicker this time; the barrier's run shared ` +
-      "the event loop with them, as theirs did with it.";
+    first += ` (${(1 / ratio).toFixed(2)}× as fast): with no work between the phases both wait for the slowest ` +
+      "embedding, and the event loop's scheduling favoured the gathers this time.";
   }
   const same = sameRanking(a, b);
   const second = `${same ? "Both ranked the same top 3 with identical scores" : "Their rankings differ"} ` +

@@ -107,7 +107,10 @@ export class LaneHistory {
         this.broken = { generation: event.generation, t: event.t };
         break;
       case "chunk-failed":
-        if (known) this.end(c, STATE.failed, event, (event.timedOut ? TIMED_OUT : 0));
+        if (!known) break;
+        this.end(c, STATE.failed, event, (event.timedOut ? TIMED_OUT : 0));
+        // A gather that collects failures waits for the failed task too: it may be the one that held the join up.
+        if (event.phase in this.lastDone) this.lastDone[event.phase] = c;
         break;
       case "chunk-dropped":
         if (known) this.end(c, STATE.dropped, event, event.timedOut ? TIMED_OUT : 0);

@@ -101,15 +101,27 @@ test("250 chunks, chunk-120 raising in Phase 1: the group gives no answer, retur
   assert.deepEqual(problems, []);
 });
 
-test("Stop cancels both runs; a run without compare then hides the panel", async () => {
-  const { runs, verdict } = await compareWith({ seed: "5", timeScale: "3", storeMs: "20" }, { stopAfterMs: 300 });
-  assert.equal(runs.length, 2);
-  for (const run of runs) {
-    assert.equal(run.error?.name, "AbortError");
-    assert.equal(run.events.at(-1).type, "run-end");
-    assert.equal(run.events.at(-1).aborted, true);
-  }
-  assert.match(verdict, /^The barrier gave no answer \(.*\); two gathers gave no answer/);
+test("the gathers run after the barrier run, on their own event loop turns; Stop during either ends both", async () => {
+  // Stopped during the barrier run: the gathers never start.
+  let { runs, verdict } = await compareWith({ seed: "5", timeScale: "3", storeMs: "20" }, { stopAfterMs: 300 });
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].error?.name, "AbortError");
+  assert.equal(verdict, "Stopped before the same seed ran as two gathers.");
+  // Stopped during the gathers: the barrier run answered first, the gathers report their cancellation.
+  await fillForm(page, { seed: "6" });
+  await page.click("#run");
+  await page.waitForFunction(() => window.capturedRuns.at(-1).options.approach === "gather" &&
+    window.capturedRuns.at(-1).events.length > 0, null, { timeout: 30_000 });
+  const [barrier] = await page.evaluate(() => window.capturedRuns.slice(-2));
+  assert.ok(barrier.result, "the barrier run had ended with an answer before the gathers began");
+  await page.click("#stop");
+  await page.waitForFunction(() => document.querySelector("#stop").disabled);
+  ({ verdict } = await page.evaluate(() => ({ verdict: document.querySelector("#compare .compare-verdict").textContent })));
+  const gathered = await page.evaluate(() => window.capturedRuns.at(-1));
+  assert.equal(gathered.error?.name, "AbortError");
+  assert.equal(gathered.events.at(-1).aborted, true);
+  assert.ok(verdict.startsWith(`The barrier answered in ${ms(barrier.result.makespanMs)}; two gathers that stop at ` +
+    "the first error were stopped."), verdict);
   const next = await compareWith({ seed: "5", compare: "" });
   assert.equal(next.hidden, true);
   assert.equal(next.runs.length, 1);
