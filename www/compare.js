@@ -6,11 +6,17 @@ import { el } from "./dom.js";
 import { formatCount, formatMs, plural } from "./format.js";
 import { Lanes } from "./lanes.js";
 
-/** What each gather variant is called on the page. */
+/** What each gather variant is called on the page, and how it fails. */
 const VARIANTS = {
-  gather: "two gathers that stop at the first error (try_join_all drops the other tasks; asyncio.gather " +
-    "would leave them running, unawaited)",
-  "gather-collect": "two gathers with return_exceptions=True (every task runs to its end)",
+  gather: {
+    name: "two gathers",
+    how: "Gather every Phase 1, build the index from that list, gather every Phase 2; no barrier. The first " +
+      "error drops the other tasks, as try_join_all does (asyncio.gather would leave them running, unawaited).",
+  },
+  "gather-collect": {
+    name: "two gathers with return_exceptions=True",
+    how: "The same gathers, but every task runs to its end and a failure comes back as a value in the list.",
+  },
 };
 
 export class Compare {
@@ -19,10 +25,11 @@ export class Compare {
     this.root = root;
     this.sharedAxis = sharedAxis;
     this.heading = el("h2", "compare-heading");
+    this.how = el("p", "muted compare-how");
     this.lanesRoot = el("div", "compare-lanes");
     this.verdict = el("div", "compare-verdict");
     this.verdict.setAttribute("aria-live", "off");
-    root.replaceChildren(this.heading, this.lanesRoot, this.verdict);
+    root.replaceChildren(this.heading, this.how, this.lanesRoot, this.verdict);
     this.lanes = new Lanes(this.lanesRoot, { sharedAxis });
     this.clear();
   }
@@ -41,7 +48,8 @@ export class Compare {
     this.clear();
     this.variant = variant;
     this.root.hidden = false;
-    this.heading.textContent = `The same seed as ${VARIANTS[variant]}`;
+    this.heading.textContent = `The same seed as ${VARIANTS[variant].name}`;
+    this.how.textContent = VARIANTS[variant].how;
     this.verdict.replaceChildren(el("p", "muted", "Runs once the barrier's run has ended…"));
   }
 
@@ -92,7 +100,7 @@ export function verdict(barrier, gathered, variant) {
     const said = (name, run) => run.result ? `${name} answered in ${formatMs(run.result.makespanMs)}`
       : run.error?.name === "AbortError" ? `${name} ${name === "The barrier" ? "was" : "were"} stopped`
         : `${name} gave no answer (${run.error?.message ?? "it ended early"})`;
-    return [`${said("The barrier", barrier)}; ${said(VARIANTS[variant].split(" (")[0], gathered)}.`,
+    return [`${said("The barrier", barrier)}; ${said(VARIANTS[variant].name, gathered)}.`,
       failureContrast(barrier, gathered)].filter(Boolean);
   }
   const [ta, tb] = [a.makespanMs, b.makespanMs];
