@@ -4,7 +4,7 @@
 // moment `{ text, t, chunk }` that the panel turns into a button jumping to
 // that moment (and that chunk's lane) on the timeline.
 
-import { formatCount, formatMsTenths as tenths, plural } from "./format.js";
+import { formatCount, formatMs, formatMsTenths as tenths, plural } from "./format.js";
 import { Q2_EARLY, Q2_LATE } from "./run-facts.js";
 
 /** The seed's "Follow-Up Questions", verbatim (`code` marks what the seed sets as code). */
@@ -47,14 +47,19 @@ export function answerLastArrival(facts) {
   for (const gen of facts.generations) {
     const { generation, leader, release, parked, parkedMaxMs, first, next } = gen;
     const head = `Generation ${generation}: `;
+    // The last barrier-arrive (the release's own moment if a hostile list has none).
+    const last = gen.lastArrival ?? { t: release.t, chunk: leader };
     if (gen.droppedOut !== null) {
+      // The drop-out completed it; the last arrival came before, and the barrier named a parked waiter leader.
+      const named = last.chunk === leader ? "named it" : `named ${id(leader)}, a parked waiter,`;
       parts.push(head, `${id(gen.droppedOut)} dropped out at `, at(release.t, gen.droppedOut),
-        ` and that completed it (${id(leader)} had arrived last, at `, at(gen.leaderArrival.t, leader), "); ");
+        ` and that completed it: ${id(last.chunk)} had arrived last, at `, at(last.t, last.chunk),
+        `, and the barrier ${named} its leader; `);
     } else if (parked === 0) {
-      parts.push(head, `${id(leader)} was the only party: it arrived at `, at(gen.leaderArrival.t, leader),
+      parts.push(head, `${id(leader)} was the only party: it arrived at `, at(last.t, leader),
         " and released the barrier at once, with no one to wake");
     } else {
-      parts.push(head, `${id(leader)} arrived last, at `, at(gen.leaderArrival.t, leader),
+      parts.push(head, `${id(leader)} arrived last, at `, at(last.t, leader),
         `, as ${formatCount(gen.lastArrived)} of ${formatCount(gen.parties)}, and completed it; `);
     }
     if (parked > 0) {
@@ -67,8 +72,10 @@ export function answerLastArrival(facts) {
         `began Phase 2 within ${tenths(gen.resumedWithinMs)} of the release (the last at `, at(next.t, next.chunk), ")",
         ...(all ? [] : [" before ", ...ending(facts)]), ". ");
     } else if (generation === 1 && next) {
-      parts.push(`; released, every chunk returned and Phase 3 began ${tenths(gen.resumedWithinMs)} later, at `,
-        at(next.t), ". ");
+      // Phase 3 runs from this release (see the critical path): the top event is its ranking, not its start.
+      parts.push("; its release let every chunk's future return and Phase 3 begin: it ranked the top 3 at ",
+        at(next.t), ` (${tenths(gen.resumedWithinMs)} after the release)`,
+        ...(facts.end ? [", and the run ended at ", at(facts.end.t)] : []), ". ");
     } else {
       parts.push(". ");
     }
@@ -88,6 +95,11 @@ export function answerLastArrival(facts) {
   return parts;
 }
 
+/** A chunk's fate as its lane says it, fit to stand in brackets: "dropped out (timed out)" → "dropped out: timed out". */
+function fateText(fate) {
+  return String(fate ?? "").replace(/ \(([^()]*)\)$/, ": $1");
+}
+
 /** Why Q2's pair is not chunk-0 and chunk-5, when it is not. */
 function standIn(side, wanted, role) {
   if (side.reason === "fewer-chunks" && side.chunk !== null && side.missing === undefined) {
@@ -96,7 +108,8 @@ function standIn(side, wanted, role) {
   if (side.reason === null) return "";
   const missing = side.missing;
   const who = side.chunk === null ? "" : `; ${id(side.chunk)}, the ${role}, stands in`;
-  return `${id(missing)} never ${wanted === Q2_EARLY ? "started Phase 2" : "finished Phase 1"} (${side.fate})${who}. `;
+  return `${id(missing)} never ${wanted === Q2_EARLY ? "started Phase 2" : "finished Phase 1"} ` +
+    `(${fateText(side.fate)})${who}. `;
 }
 
 /** Q2: this run's chunk-0 Phase 2 start against its chunk-5 Phase 1 end, and the last Phase 1 end. */
@@ -105,7 +118,7 @@ export function answerChunkOrder(facts) {
   if (!early.at) {
     // Nothing to compare: say how far Phase 1 got, and where the chunk the question names was.
     const named = late.reason === null ? [`, ${id(late.chunk)} among them (at `, at(late.at.t, late.chunk), ")"]
-      : late.missing !== undefined ? [`, ${id(late.missing)} not among them (${late.fate})`] : [];
+      : late.missing !== undefined ? [`, ${id(late.missing)} not among them (${fateText(late.fate)})`] : [];
     return [`No chunk started Phase 2 in this run: ${formatCount(facts.embedded)} of ` +
       `${formatCount(facts.run.chunks)} had finished Phase 1 when `, ...ending(facts), ...named,
       ", and the barrier had not released them."];
@@ -115,9 +128,21 @@ export function answerChunkOrder(facts) {
   const pair = [`${id(early.chunk)} started Phase 2 at `, at(early.at.t, early.chunk),
     after ? ", after " : ", before ", `${id(late.chunk)} finished Phase 1 at `, at(late.at.t, late.chunk)];
   if (!after) return [notes, "Yes, in this run: ", ...pair, ". The barrier did not hold it."];
-  return [notes, "No: ", ...pair, ` (and after every Phase 1 ended: the last, ${id(lastPhase1End.chunk)}'s, at `,
-    at(lastPhase1End.t, lastPhase1End.chunk), `). The barrier held every chunk until ${id(lastPhase1End.chunk)} ` +
-    "arrived."];
+  // The last Phase 1 to end may be a drop-out's (it never arrived); the barrier waited for its last arrival too.
+  const lastDrop = facts.dropped.find((drop) => drop.index === lastPhase1End.index);
+  const how = lastDrop ? `, when it ${lastDrop.timedOut ? "timed out" : "failed"} and dropped out` : "";
+  const parts = [notes, "No: ", ...pair, ` (and after every Phase 1 ended: the last, ${id(lastPhase1End.chunk)}'s, at `,
+    at(lastPhase1End.t, lastPhase1End.chunk), `${how}).`];
+  const gen0 = facts.generations[0];
+  const last = gen0?.lastArrival;
+  if (!last) return parts;
+  if (gen0.droppedOut !== null) {
+    parts.push(` The barrier held every chunk until ${id(gen0.droppedOut)} dropped out, after ${id(last.chunk)} had ` +
+      "arrived last, at ", at(last.t, last.chunk), ".");
+  } else {
+    parts.push(` The barrier held every chunk until the last arrival, ${id(last.chunk)}'s, at `, at(last.t, last.chunk), ".");
+  }
+  return parts;
 }
 
 /** Q3: the same instance released twice, its count starting again from 1. */
@@ -160,9 +185,44 @@ function cancelledSplit(cancelled) {
     `${formatCount(cancelled.unstarted)} before they started`;
 }
 
+/** What ends a hang, said wherever a run's hang fault shows. */
+const HANG_ENDS = "nothing but Stop or a phase timeout ends a hang";
+
+/**
+ * What became of the run's hang faults beside a failure or a drop-out: that `failed` (the chunk that failed or
+ * first dropped out) was one and the timeout ended it, or which hung chunk was cancelled. [] if none hung.
+ */
+function hangNote(facts, failed, when) {
+  const hangs = facts.hangs ?? [];
+  const own = hangs.find((hang) => hang.chunk === failed && hang.how === "timed-out");
+  if (own) return [` That was ${id(own.chunk)}'s hang fault: ${HANG_ENDS}, and here the phase timeout did.`];
+  const cancelled = hangs.find((hang) => hang.how === "cancelled");
+  if (!cancelled) return [];
+  return [` ${id(cancelled.chunk)}, hanging in ${phaseName(cancelled.phase)} since `, when(cancelled.start, cancelled.chunk),
+    " (its hang fault), was cancelled with them."];
+}
+
+/** A stopped run's hang: which chunk hung, since when, who waited for it, and what ends a hang. [] if none did. */
+function stoppedHang(facts, when) {
+  const hangs = (facts.hangs ?? []).filter((hang) => hang.how === "cancelled");
+  if (hangs.length === 0) return [];
+  const [hang] = hangs;
+  const who = hangs.length === 1 ? `${id(hang.chunk)} hung` : `${formatCount(hangs.length)} chunks hung, ${id(hang.chunk)} first:`;
+  const parts = [`${who} in ${phaseName(hang.phase)}, as ${hangs.length === 1 ? "its hang fault makes" : "their hang " +
+    "faults make"} it: it began the phase at `, when(hang.start, hang.chunk), " and never finished"];
+  const pending = facts.pending;
+  if (pending && pending.generation === (hang.phase === "score" ? 1 : 0)) {
+    parts.push(`, so generation ${pending.generation} waited for it with ${formatCount(pending.arrivals)} of ` +
+      `${formatCount(pending.parties)} arrived`);
+  }
+  parts.push(`. N${HANG_ENDS.slice(1)}: it raises nothing, so the group has no failure to act on. `);
+  return parts;
+}
+
 /**
  * Q4 from a run in which a chunk failed, dropped out, or that was stopped; null if none did (then the panel
- * offers a run of the same seed with a fault). `links` false: the moments are text (another run's timeline).
+ * offers a run of the same seed with a fault). The run's hang faults (facts.hangs) are named where they hung.
+ * `links` false: the moments are text (another run's timeline).
  */
 export function answerFailure(facts, { links = true } = {}) {
   const when = (t, chunk) => (links ? at(t, chunk) : tenths(t));
@@ -178,7 +238,7 @@ export function answerFailure(facts, { links = true } = {}) {
     }
     if (failure.broken) parts.push("; the barrier broke at ", when(failure.broken.t));
     parts.push(failure.answered ? "." : "; the run rejected with that error, and there is no answer.");
-    return parts;
+    return [...parts, ...hangNote(facts, chunk, when)];
   }
   if (facts.dropped.length > 0) {
     const [firstDrop] = facts.dropped;
@@ -193,12 +253,17 @@ export function answerFailure(facts, { links = true } = {}) {
       ? [`, and the other ${formatCount(facts.scored)} finished: generation 1 released at `, when(gen1.release.t, gen1.leader),
         " and the answer ranks them."]
       : [", and ", ...ending(facts), "."]);
-    return parts.flat();
+    return [...parts.flat(), ...hangNote(facts, firstDrop.chunk, when)];
   }
   if (facts.stop) {
     const { cancelled } = facts.stop;
-    return ["No chunk raised: this run was stopped at ", when(facts.stop.t), ", and Stop cancels the group as a " +
-      `failure does: ${plural(cancelled.total, "chunk")} cancelled, ${cancelledSplit(cancelled)}.`];
+    const hang = stoppedHang(facts, when);
+    // A lone hung chunk was the one mid-phase (the rest waited for it): say so in the split.
+    const hung = facts.hangs?.filter((h) => h.how === "cancelled") ?? [];
+    const split = hung.length === 1 && cancelled.midPhase === 1
+      ? cancelledSplit(cancelled).replace(" mid-phase", ` mid-phase (${id(hung[0].chunk)})`) : cancelledSplit(cancelled);
+    return ["No chunk raised: ", ...hang, `${hang.length > 0 ? "This" : "this"} run was stopped at `, when(facts.stop.t),
+      `, and Stop cancels the group as a failure does: ${plural(cancelled.total, "chunk")} cancelled, ${split}.`];
   }
   return null;
 }
@@ -224,6 +289,14 @@ export function answerBarrierOrGather(facts) {
   return parts;
 }
 
+/** The verdict's mark: `{ mark, state }`, "✓" "held" when it was checked and held, "✗" "broken" when a chunk
+ *  broke it, and a neutral "○" "untested" when no chunk began Phase 2 (a failed or stopped run: nothing to check). */
+export function verdictMark(facts) {
+  const { held, phases12 } = facts.invariant;
+  if (!phases12.tested) return { mark: "○", state: "untested" };
+  return held ? { mark: "✓", state: "held" } : { mark: "✗", state: "broken" };
+}
+
 /** The invariant, checked from the events: a verdict with the moments that decide it. */
 export function answerInvariant(facts) {
   const { phases12, phases23 } = facts.invariant;
@@ -245,10 +318,11 @@ export function answerInvariant(facts) {
   if (!phases23.tested) {
     parts.push("; Phase 3 never began.");
   } else if (phases23.held) {
-    parts.push(", and Phase 3 began at ", at(phases23.firstStart.t), ", after the last Phase 2 ended (",
+    // The top event is Phase 3's first: its ranking, which reads every score.
+    parts.push(", and Phase 3 ranked the chunks at ", at(phases23.firstStart.t), ", after the last Phase 2 ended (",
       at(phases23.lastEnd.t, phases23.lastEnd.chunk), ").");
   } else {
-    parts.push(`; and Phase 3 began at `, at(phases23.firstStart.t), `, ${tenths(phases23.worst.byMs)} before ` +
+    parts.push("; and Phase 3 ranked the chunks at ", at(phases23.firstStart.t), `, ${tenths(phases23.worst.byMs)} before ` +
       "the last Phase 2 ended (", at(phases23.lastEnd.t, phases23.lastEnd.chunk), ").");
   }
   return parts;
@@ -261,7 +335,9 @@ export function answerCriticalPath(facts) {
   const parts = ["Critical path: "];
   for (const segment of segments) {
     if (segment.kind === "answer") {
-      parts.push(` → Phase 3 (${tenths(segment.ms)})`);
+      // Phase 3 starts at generation 1's release, the moment before it in the chain, and ends with the run.
+      parts.push(` → Phase 3 (${tenths(segment.ms)}: every chunk's future returns, the index is freed, the top 3 ` +
+        "ranked, the answer written) → the answer (run-end) ", at(segment.stop));
       continue;
     }
     const what = segment.droppedOut !== null ? `${segment.kind === "embed" ? "Phase 1" : "Phase 2"} until it dropped out`
@@ -278,6 +354,37 @@ export function answerCriticalPath(facts) {
       segments.length === 1 ? ", before generation 1 released." : ", before the answer.");
   }
   return parts;
+}
+
+/** A speed factor as the Speed menu writes it: "3", "0.5". */
+const SCALE = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
+
+/** "at 3× slower: every latency is stretched 3×", from a finite timeScale ≠ 1 (and a phase timeout, which is
+ *  real time); "" at real time or when it is unknown. */
+function timeScaleNote(options) {
+  const scale = options?.timeScale;
+  if (typeof scale !== "number" || !Number.isFinite(scale) || scale < 0 || scale === 1) return "";
+  if (scale === 0) return " Times are at 0×: every simulated latency is zero.";
+  const timeout = options.phaseTimeoutMs;
+  const unscaled = Number.isFinite(timeout) && timeout > 0 ? ` (the ${formatMs(timeout)} phase timeout is not)` : "";
+  const factor = SCALE.format(scale);
+  return scale > 1 ? ` Times are at ${factor}× slower: every latency is stretched ${factor}×${unscaled}.`
+    : ` Times are at ${factor}×: every latency is scaled by ${factor}${unscaled}.`;
+}
+
+/** The panel's status line: what kind of run the answers come from (and so what they cannot say), and, when
+ *  its `options` (the run's) slowed or sped its latencies, that every time is stretched. */
+export function answerStatus(facts, options) {
+  const seed = facts.run.seed === undefined ? "" : `, seed ${facts.run.seed}`;
+  const which = `run ${facts.run.runId ?? "?"} (${formatCount(facts.run.chunks)} chunks${seed})`;
+  const scale = timeScaleNote(options);
+  switch (facts.outcome) {
+    case "done": return `Answered from ${which}.${scale}`;
+    case "failed": return `From ${which}, which failed: what it never reached stays unanswered.${scale}`;
+    case "stopped": return `From ${which}, stopped at ${tenths(facts.end.t)}: what it never reached ` +
+      `stays unanswered.${scale}`;
+    default: return `From ${which}: the events end before the run did.${scale}`;
+  }
 }
 
 /** Every answer for one run: `{ lastArrival, chunkOrder, reset, failure, barrierOrGather, invariant, critical }`. */

@@ -7,10 +7,14 @@
 // Q4 needs a chunk that raised. When the run had none, a button runs the same
 // options and seed again with one fault, off screen: its events are only
 // collected, never drawn, and a new run on the page discards it.
+//
+// Q5 needs the same seed run as gathers beside the barrier (compare mode).
+// When no comparison came with the run, a button asks the page for one
+// (the constructor's `compare`), whose verdict then replaces the button.
 
 import { el } from "./dom.js";
-import { formatCount, formatMsTenths } from "./format.js";
-import { answerAll, answerFailure, plainText, QUESTIONS } from "./question-answers.js";
+import { formatCount } from "./format.js";
+import { answerAll, answerFailure, answerStatus, plainText, QUESTIONS, verdictMark } from "./question-answers.js";
 import { collectingOptions, gatherContrast } from "./gather-contrast.js";
 import { RunScan } from "./run-facts.js";
 
@@ -28,6 +32,10 @@ export function faultRunOptions(options, facts) {
     onChunkError: "fail-fast",
   };
 }
+
+/** What the compare offer asks the page for: the seed's alternative, two gathers, with a 20 ms vector-store
+ *  write per chunk (storeMs), the per-chunk work after Phase 1 that only the barrier overlaps. */
+export const COMPARE_REQUEST = Object.freeze({ approach: "gather", storeMs: 20 });
 
 /** Runs the pipeline through `run(options, onBatch)` and collects its events: `{ events, result, error }`. */
 export async function collectRun(run, options) {
@@ -78,12 +86,17 @@ export class Questions {
   /**
    * The panel in `root` (section#questions), the verdict paragraph `invariant` (#invariant, under the lanes),
    * the `timeline` (Lanes) its moments jump to, and `run(options, onBatch)`, the pipeline, for the fault run.
+   * `compare({ seed, approach, storeMs })`, optional: Q5's offer calls it (once per click, with the latest run's
+   * seed, approach "gather" and storeMs 20) to rerun that seed in compare mode; the page then clears this panel
+   * for the new run and fills Q5 with setCompareVerdict. Offered only after a run that answered, had a seed and got
+   * no verdict; without the hook Q5 offers nothing.
    */
-  constructor(root, { invariant, timeline, run }) {
+  constructor(root, { invariant, timeline, run, compare = null }) {
     this.root = root;
     this.invariant = invariant;
     this.timeline = timeline;
     this.run = run;
+    this.compare = typeof compare === "function" ? compare : null;
     this.facts = null; // the latest run's facts (run-facts.js), for whoever else wants them
     this.options = null;
     this.token = 0; // bumped by every run: a fault run that finishes after a newer run is dropped
@@ -107,6 +120,7 @@ export class Questions {
     this.gatherSlot = el("div", "question-slot gather-contrast");
     this.compareSlot = el("div", "question-slot compare-verdict");
     this.gatherSlot.hidden = this.compareSlot.hidden = true;
+    this.compareSet = false; // whether setCompareVerdict filled Q5's slot for this run (then no offer)
     root.append(this.intro, this.status, this.list);
   }
 
@@ -137,7 +151,7 @@ export class Questions {
     this.controller?.abort();
     this.options = options ?? null;
     this.intro.hidden = true;
-    const scan = new RunScan(events, result, { history });
+    const scan = new RunScan(events, result, { history, options: this.options });
     const scanned = await scanSliced(scan, () => token === this.token, () => {
       this.status.textContent = `Working out the answers from ${formatCount(scan.list.length)} events…`;
     });
@@ -161,8 +175,9 @@ export class Questions {
     reset.replaceChildren(this.paragraph(answers.reset));
     failure.replaceChildren(...(answers.failure ? [this.paragraph(answers.failure)] : []));
     // No chunk raised: offer a run of the same seed with one (an imported list without a seed cannot be rerun).
+    // A stopped run's answer already said that no chunk raised: the offer does not say it again.
     if (!facts.failure && facts.dropped.length === 0) {
-      if (Number.isInteger(facts.run.seed)) failure.append(this.faultOffer(facts));
+      if (Number.isInteger(facts.run.seed)) failure.append(this.faultOffer(facts, { said: answers.failure !== null }));
       else if (!facts.stop) failure.append(el("p", "muted", "No chunk raised in this run."));
     }
     failure.append(this.gatherSlot);
@@ -171,32 +186,48 @@ export class Questions {
       this.setGatherContrast(this.collectOffer({ ...this.options, seed: facts.run.seed }));
     }
     barrierOrGather.replaceChildren(this.paragraph(answers.barrierOrGather), this.compareSlot);
-    this.status.textContent = this.statusText(facts);
+    // An answered run with no comparison: offer one (its verdict, when it comes, replaces the offer). Not after a
+    // failure or a Stop: the same options would fail or hang again, beside gathers that would too.
+    if (!this.compareSet && this.compare && Number.isInteger(facts.run.seed) && facts.outcome === "done") {
+      fillSlot(this.compareSlot, this.compareOffer(facts.run.seed));
+    }
+    this.status.textContent = answerStatus(facts, this.options);
+    // ✓ only when checked and held, ✗ when broken; a neutral mark and border when it could not be checked.
+    const { mark, state } = verdictMark(facts);
     const verdict = el("span", "verdict");
-    verdict.append(el("strong", "", facts.invariant.held ? "✓ " : "✗ "), ...this.parts(answers.invariant));
+    verdict.append(el("strong", "", `${mark} `), ...this.parts(answers.invariant));
     const critical = el("span", "critical-path");
     critical.append(...this.parts(answers.critical));
     this.invariant.replaceChildren(verdict, critical);
-    this.invariant.classList.toggle("broken", !facts.invariant.held);
+    this.invariant.classList.toggle("broken", state === "broken");
+    this.invariant.classList.toggle("untested", state === "untested");
     this.invariant.hidden = false;
   }
 
-  /** What kind of run the answers come from, and so what they can and cannot say. */
-  statusText(facts) {
-    const seed = facts.run.seed === undefined ? "" : `, seed ${facts.run.seed}`;
-    const which = `run ${facts.run.runId ?? "?"} (${formatCount(facts.run.chunks)} chunks${seed})`;
-    switch (facts.outcome) {
-      case "done": return `Answered from ${which}.`;
-      case "failed": return `From ${which}, which failed: what it never reached stays unanswered.`;
-      case "stopped": return `From ${which}, stopped at ${formatMsTenths(facts.end.t)}: what it never reached ` +
-        "stays unanswered.";
-      default: return `From ${which}: the events end before the run did.`;
-    }
-  }
-
-  /** Fills Q5's slot with compare mode's verdict (text or nodes); null empties it. Emptied when a run starts. */
+  /** Fills Q5's slot with compare mode's verdict (text or nodes), replacing the offer; null empties it (and
+   *  lets the next answers offer a comparison again). Emptied when a run starts. */
   setCompareVerdict(content) {
     fillSlot(this.compareSlot, content);
+    this.compareSet = !this.compareSlot.hidden;
+  }
+
+  /** Q5's offer: why a store write is the case that tells a barrier from gathers, and a button that asks the page
+   *  (`compare`) to run `seed` again beside two gathers with one. */
+  compareOffer(seed) {
+    const box = el("div", "question-offer compare-offer");
+    const note = el("p", "muted", "This run alone cannot show what two gathers would do. The button runs seed " +
+      `${seed} again with compare mode on: two gathers beside the barrier, each chunk writing its vector to a store ` +
+      `for ${COMPARE_REQUEST.storeMs} ms after Phase 1. The write matters because per-chunk work after Phase 1 is ` +
+      "what a barrier can overlap with the slower chunks' embeddings, and two gathers cannot: every write waits " +
+      "for the whole first gather.");
+    const button = el("button", "", `Compare with two gathers and a ${COMPARE_REQUEST.storeMs} ms vector-store write`);
+    button.type = "button";
+    button.addEventListener("click", () => {
+      button.disabled = true; // the page's new run clears the panel; until then, one click is one run
+      this.compare({ seed, ...COMPARE_REQUEST });
+    });
+    box.append(note, button);
+    return box;
   }
 
   /** Fills Q4's slot with the asyncio.gather(return_exceptions=True) contrast (text or nodes, e.g. from a
@@ -210,16 +241,19 @@ export class Questions {
     return this.facts && !this.facts.empty ? faultRunOptions(this.options, this.facts) : null;
   }
 
-  /** No chunk raised: a button that runs this seed with a fault, off screen, and answers Q4 from that run. */
-  faultOffer(facts) {
-    const box = el("div", "fault-offer");
+  /** No chunk raised: a button that runs this seed with a fault, off screen, and answers Q4 from that run.
+   *  `said`: the answer above already says no chunk raised (a stopped run's). */
+  faultOffer(facts, { said = false } = {}) {
+    const box = el("div", "question-offer fault-offer");
     const options = faultRunOptions(this.options, facts);
     const [{ chunk }] = options.faults;
     const button = el("button", "", "Run this seed with a fault");
     button.type = "button";
-    const note = el("p", "muted", `No chunk raised in this run. The button runs seed ${facts.run.seed} again with ` +
-      `the same options and one fault: chunk-${chunk} raises at the end of Phase 2, fail-fast. It runs off screen; ` +
-      "the lanes keep this run.");
+    const own = Array.isArray(this.options?.faults) ? this.options.faults.length : 0;
+    const instead = own > 0 ? `but, instead of this run's fault${own === 1 ? "" : "s"}, one` : "and one";
+    const note = el("p", "muted", `${said ? "" : "No chunk raised in this run. "}The button runs seed ` +
+      `${facts.run.seed} again with the same options ${instead} fault: chunk-${chunk} raises at the end of Phase 2, ` +
+      "fail-fast. It runs off screen; the lanes keep this run.");
     const out = el("div", "fault-answer");
     out.setAttribute("aria-live", "polite");
     button.addEventListener("click", () => this.runFault(options, button, out));

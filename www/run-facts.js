@@ -1,19 +1,21 @@
 // What one run's events say about the seed's five follow-up questions, as
 // numbers: who completed each barrier generation and when, how long the others
 // were parked, whether any chunk began Phase 2 before the last Phase 1 ended,
-// what a failure cancelled, and the chain of bars that set the makespan.
+// what a failure cancelled (and which chunk the run's hang fault held up),
+// and the chain of bars that set the makespan.
 //
 // Pure (no DOM): the page runs it once, when a run ends (a slice of events
 // per task, with the lanes' own LaneHistory of them), and the node tests feed
 // it event arrays built by hand. It reads events only, so an imported event
 // list answers as well as a live run; `result` (runPipeline's value) is a
-// fallback for the makespan. One pass over the events, typed arrays per
+// fallback for the makespan, and the run's options only say which chunk was
+// told to hang (a hang is a chunk that never ends its phase: no event says why). One pass over the events, typed arrays per
 // chunk: a 100,000-chunk run is ~600,000 events.
 //
 // Order is the log's order: times are rounded to 0.1 ms, so two events in one
 // tick tie, and "before" means earlier in the log.
 
-import { LaneHistory } from "./lane-history.js";
+import { LaneHistory, STATE } from "./lane-history.js";
 
 /** The most chunks a run can have (RunOptions.chunks): beyond it an index is hostile, not a chunk. */
 export const MAX_CHUNKS = 100_000;
@@ -66,13 +68,15 @@ export class RunScan {
   /**
    * `events` in log order; `result` (the resolved RunResult, or null) only backs up the makespan; `history`,
    * the lanes' LaneHistory of the same events if there is one (the critical path is then the very bars the
-   * lanes outline, and nothing is applied twice), else one is built here.
+   * lanes outline, and nothing is applied twice), else one is built here; `options`, the options the run was
+   * made with (runPipeline's), for its hang faults (`options.faults`).
    */
-  constructor(events, result = null, { history = null } = {}) {
+  constructor(events, result = null, { history = null, options = null } = {}) {
     const list = Array.isArray(events) ? events : [];
     const { start, chunks } = findRun(list);
     this.list = list;
     this.result = result;
+    this.faults = options?.faults;
     this.start = start;
     this.chunks = chunks;
     this.runId = start?.run;
@@ -206,7 +210,7 @@ export class RunScan {
   /**
    * Everything the questions panel says about the run (scans what is left first). Returns
    * `{ empty, run, outcome, end, futures, embedded, scored, phase3, generations, pending, q2, failure, dropped,
-   * stop, invariant, critical }`; see each below. Never throws on a hostile list: what is not an event is skipped.
+   * stop, hangs, invariant, critical }`; see each below. Never throws on a hostile list: what is not an event is skipped.
    */
   facts() {
     this.step();
@@ -237,9 +241,12 @@ export class RunScan {
     facts.futures = this.futures;
     facts.embedded = this.embedded;
     facts.scored = this.scored;
+    /** Phase 3's moments: it runs from generation 1's release (every future returns, the index is freed) to
+     *  run-end; `start` is its ranking (the top event), `answer` the answer. */
     facts.phase3 = top === NONE ? null : { start: at(top), answer: at(answer) };
 
-    /** Per released generation (Q1, Q3): its leader, how long the others were parked, how fast they went on;
+    /** Per released generation (Q1, Q3): its leader (the barrier's), its last arrival, the chunk whose drop-out
+     *  completed it if one did, how long the others were parked, how fast they went on;
      *  `pending`, the first generation that never released: how far it got. */
     facts.generations = [];
     facts.pending = null;
@@ -262,7 +269,9 @@ export class RunScan {
         leader: release.leader,
         parties: Number.isInteger(release.parties) ? release.parties : gen.parties,
         droppedOut: completedByDropOut ? release.droppedOut : null,
-        leaderArrival: at(gen.last),
+        // The last barrier-arrive: the leader's own arrival, unless a drop-out completed the generation (the
+        // barrier then names a parked waiter leader, whoever arrived last).
+        lastArrival: at(gen.last),
         first: at(gen.first),
         firstArrived: gen.firstArrived, // "1 of firstParties": the count as the first arrival saw it
         firstParties: gen.firstParties,
@@ -288,6 +297,7 @@ export class RunScan {
     });
     facts.stop = facts.outcome === "stopped"
       ? { t: end.t, cancelled: summarise(list, cancelled), broken: brokenAt === NONE ? null : at(brokenAt) } : null;
+    facts.hangs = hangFacts(this.faults, history);
     facts.invariant = invariantFacts(list, chunks, scoreStart, phase1Last, phase2First, phase2Last, top);
     facts.critical = criticalFacts(history, facts);
     return facts;
@@ -300,6 +310,32 @@ export class RunScan {
  */
 export function runFacts(events, result = null, options = {}) {
   return new RunScan(events, result, options).facts();
+}
+
+/**
+ * The run's hang faults that hung: each chunk that `faults` (options.faults) told to hang, that began that phase
+ * and never finished it. `{ chunk, phase, start, end, how }`: `start` when it began the phase, `end` when it was
+ * ended (null: the events stop first), `how` "cancelled" (by Stop or a sibling's failure), "timed-out" (the
+ * phase timeout failed it, or dropped it out), or "hanging". A fault in a phase its chunk never reached is none.
+ */
+function hangFacts(faults, history) {
+  if (!Array.isArray(faults)) return [];
+  const hangs = [];
+  const seen = new Set();
+  for (const fault of faults) {
+    const chunk = fault?.chunk;
+    if (fault?.kind !== "hang" || !isChunk(chunk, history.chunks) || seen.has(chunk)) continue;
+    const phase = fault.phase === "score" ? "score" : "embed"; // runPipeline's default phase is "embed"
+    const [start, stop] = history.bar(chunk, phase);
+    if (Number.isNaN(start) || !Number.isNaN(stop)) continue;
+    seen.add(chunk);
+    const state = history.stateOf(chunk);
+    const ended = history.endedAt(chunk);
+    const how = state === STATE.cancelled ? "cancelled"
+      : (state === STATE.failed || state === STATE.dropped) && history.timedOut(chunk) ? "timed-out" : "hanging";
+    hangs.push({ chunk, phase, start, end: Number.isNaN(ended) ? null : ended, how });
+  }
+  return hangs;
 }
 
 /** Cancellation counts with their first and last moments. */
@@ -385,9 +421,9 @@ function invariantFacts(events, chunks, scoreStart, phase1Last, phase2First, pha
 /**
  * The chain of bars that set the makespan, as the lanes outline it (LaneHistory.critical): generation 0's
  * critical bar (its leader's embedding), its release, generation 1's (its leader's scoring), its release,
- * Phase 3 (top to answer). `{ segments, lengthMs, makespanMs, ratio, complete }`; `ratio` is makespan over
- * length, null unless the chain reaches the answer. The gaps between the bars are scheduling: chunks being
- * started and woken.
+ * Phase 3 (that release to run-end: the futures return, the index is freed, the top chunks ranked, the answer
+ * written). `{ segments, lengthMs, makespanMs, ratio, complete }`; `ratio` is makespan over length, null unless
+ * the chain reaches the answer. The gaps between the bars are scheduling: chunks being started and woken.
  */
 function criticalFacts(history, facts) {
   const segments = [];
@@ -401,10 +437,11 @@ function criticalFacts(history, facts) {
     });
   }
   const phase3 = facts.phase3;
-  const complete = segments.length === 2 && phase3 !== null && facts.outcome === "done";
+  const complete = segments.length === 2 && facts.generations.length === 2 && phase3 !== null &&
+    facts.outcome === "done";
   if (complete) {
-    const stop = phase3.answer?.t ?? facts.end.t;
-    segments.push({ kind: "answer", chunk: null, start: phase3.start.t, stop, ms: stop - phase3.start.t });
+    const start = facts.generations[1].release.t;
+    segments.push({ kind: "answer", chunk: null, start, stop: facts.end.t, ms: facts.end.t - start });
   }
   const lengthMs = segments.reduce((sum, segment) => sum + segment.ms, 0);
   const makespanMs = facts.end?.makespanMs ?? null;

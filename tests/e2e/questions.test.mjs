@@ -86,11 +86,11 @@ test("every answer carries this run's numbers, and they change with the seed", a
     assert.match(q4, new RegExp(`^No chunk raised in this run\\. The button runs seed ${seed} again`));
     assert.ok(q5.includes(`46 futures, one PhaseBarrier, released twice (generation 0 at ${ms(releases[0].t)}, ` +
       `generation 1 at ${ms(releases[1].t)})`), q5);
-    // The critical path: the two leaders' bars and Phase 3, from their own events.
+    // The critical path: the two leaders' bars and Phase 3 (generation 1's release to run-end), from their events.
     const bar = (chunk, phase) => of("phase-complete", (e) => e.chunk === chunk && e.phase === phase)[0].t -
       of("phase-start", (e) => e.chunk === chunk && e.phase === phase)[0].t;
     const length = bar(releases[0].leader, "embed") + bar(releases[1].leader, "score") +
-      (of("answer")[0].t - of("top")[0].t);
+      (of("run-end")[0].t - releases[1].t);
     const makespan = of("run-end")[0].makespanMs;
     assert.ok(invariant.includes(`Makespan ${ms(makespan)} vs critical path ${ms(length)} ` +
       `(${(makespan / length).toFixed(2)}×)`), invariant);
@@ -156,7 +156,8 @@ test("a run that fails, drops out or is stopped answers Q4 from its own events",
   const failure = failed.events.find((event) => event.type === "chunk-failed");
   assert.ok(failed.answers[3].startsWith(`chunk-7 raised (injected fault) in Phase 1 at ${ms(failure.t)}.`));
   assert.match(failed.status, /which failed: what it never reached stays unanswered\.$/);
-  assert.match(failed.invariant, /^✓ Invariant not tested: no chunk began Phase 2 \(chunk-7 failed in Phase 1 at/);
+  assert.match(failed.invariant, /^○ Invariant not tested: no chunk began Phase 2 \(chunk-7 failed in Phase 1 at/);
+  assert.deepEqual(await page.$eval("#invariant", (node) => [...node.classList]), ["untested"], "neither held nor broken");
   assert.match(failed.answers[0], /^Generation 0 never completed: \d+ of 46 had arrived/);
 
   const dropped = await runWith({ seed: "5", faultChunk: "7", faultPhase: "score", onChunkError: "drop-out" });
@@ -174,7 +175,114 @@ test("a run that fails, drops out or is stopped answers Q4 from its own events",
   await page.waitForFunction(() => /^From run \d+ .*, stopped at/.test(document.querySelector(".questions-status").textContent));
   const q4 = await page.textContent("#questions .question-answer >> nth=3");
   assert.match(q4, /^No chunk raised: this run was stopped at [\d,.]+ ms, and Stop cancels the group as a failure does: 46 chunks cancelled/);
+  assert.equal(q4.split("No chunk raised").length, 2, `said once: ${q4}`);
+  assert.match(q4, /\.The button runs seed 5 again with the same options and one fault: chunk-22 raises/);
   assert.match(q4, /Run this seed with a fault/);
+  assert.match(await page.textContent(".questions-status"),
+    /stays unanswered\. Times are at 10× slower: every latency is stretched 10×\.$/);
+  assert.match(await page.textContent("#invariant"), /^○ Invariant not tested/);
+  await page.selectOption("[name=timeScale]", "1");
+});
+
+test("a drop-out completes generation 0 (250 ms timeout, real time): Q1 and Q2 name each chunk with its moment",
+  async () => {
+    const { events, answers, status } = await runWith({ seed: "7", phaseTimeoutMs: "250", onChunkError: "drop-out" });
+    const { releases, arrivals, of } = fromEvents(events);
+    const [release] = releases;
+    assert.ok(release.droppedOut !== undefined, "a drop-out completed generation 0");
+    const last = arrivals(0).at(-1);
+    const dropOut = of("chunk-dropped", (e) => e.chunk === release.droppedOut)[0];
+    const [q1, q2] = answers;
+    assert.ok(q1.startsWith(`Generation 0: chunk-${dropOut.chunk} dropped out at ${ms(dropOut.t)} and that completed ` +
+      `it: chunk-${last.chunk} had arrived last, at ${ms(last.t)}, and the barrier named ` +
+      (last.chunk === release.leader ? "it" : `chunk-${release.leader}, a parked waiter,`) + " its leader;"), q1);
+    assert.ok(q2.includes(`The barrier held every chunk until chunk-${dropOut.chunk} dropped out, after ` +
+      `chunk-${last.chunk} had arrived last, at ${ms(last.t)}.`), q2);
+    assert.ok(!/\([^()]*\(/.test(answers.join(" ")), "no brackets in brackets");
+    assert.match(status, /^Answered from run \d+ \(46 chunks, seed 7\)\.$/, "real time: nothing stretched");
+    await page.selectOption("[name=phaseTimeoutMs]", "");
+  });
+
+test("a hang, then Stop: Q4 names the chunk that hung, and says once that no chunk raised", async () => {
+  await fillForm(page, { seed: "7", timeScale: "1", faultChunk: "12", faultPhase: "embed", faultKind: "hang",
+    onChunkError: "fail-fast" });
+  const before = await page.evaluate(() => window.capturedRuns.length);
+  await page.click("#run");
+  // Every other chunk parks at the barrier; then only Stop ends the run.
+  await page.waitForFunction((before) => window.capturedRuns[before]?.events
+    .filter((e) => e.type === "barrier-arrive").length === 45, before, { timeout: 30_000 });
+  await page.click("#stop");
+  await page.waitForFunction(() => /^From run \d+ .*, stopped at/.test(document.querySelector(".questions-status").textContent));
+  const events = await page.evaluate((before) => window.capturedRuns[before].events, before);
+  const start = events.find((e) => e.type === "phase-start" && e.chunk === 12);
+  const end = events.find((e) => e.type === "run-end");
+  const q4 = await page.textContent("#questions .question-answer >> nth=3");
+  assert.ok(q4.startsWith(`No chunk raised: chunk-12 hung in Phase 1, as its hang fault makes it: it began the ` +
+    `phase at ${ms(start.t)} and never finished, so generation 0 waited for it with 45 of 46 arrived. Nothing but ` +
+    `Stop or a phase timeout ends a hang: it raises nothing, so the group has no failure to act on. This run was ` +
+    `stopped at ${ms(end.t)}, and Stop cancels the group as a failure does: 46 chunks cancelled, 45 parked at the ` +
+    "barrier, 1 mid-phase (chunk-12), 0 before they started."), q4);
+  assert.equal(q4.split("No chunk raised").length, 2, `said once: ${q4}`);
+  assert.match(q4, /The button runs seed 7 again with the same options but, instead of this run's fault, one fault:/);
+  assert.match(await page.textContent("#invariant"), /^○ Invariant not tested/);
+  await fillForm(page, { faultChunk: "", faultKind: "error" });
+});
+
+test("Speed 3× slower: the status says every time is stretched 3×", async () => {
+  const { status } = await runWith({ seed: "7", timeScale: "3" });
+  assert.match(status, /^Answered from run \d+ \(46 chunks, seed 7\)\. Times are at 3× slower: every latency is stretched 3×\.$/);
+});
+
+test("Q5's compare offer calls compare({ seed, approach, storeMs }) once; a verdict replaces it", async () => {
+  // The panel's own class on this page, beside the page's, with a compare hook that records its calls.
+  await runWith({ seed: "13" });
+  const seen = await page.evaluate(async () => {
+    const { Questions } = await import("/www/questions.js");
+    const root = document.createElement("section");
+    const invariant = document.createElement("p");
+    document.body.append(root, invariant);
+    const timeline = { markTime() {}, highlight() {} };
+    const calls = [];
+    const questions = new Questions(root, { invariant, timeline, run: () => Promise.reject(new Error("unused")),
+      compare: (request) => calls.push(request) });
+    const { events, options } = window.capturedRuns.at(-1);
+    const q5 = () => root.querySelectorAll(".question-answer")[4];
+    const offer = () => q5().querySelector(".compare-offer");
+    const seen = {};
+    await questions.update(events, null, options);
+    seen.note = offer()?.querySelector("p").textContent;
+    seen.button = offer()?.querySelector("button").textContent;
+    offer().querySelector("button").click();
+    offer().querySelector("button").click(); // disabled after the first: one click, one run
+    seen.calls = calls;
+    questions.setCompareVerdict("the verdict");
+    seen.replaced = [q5().querySelector(".compare-verdict").textContent, offer() === null];
+    // A verdict set before the answers (as the page does): no offer then either.
+    questions.clear();
+    questions.setCompareVerdict("the verdict again");
+    await questions.update(events, null, options);
+    seen.keptVerdict = [q5().querySelector(".compare-verdict").textContent, offer() === null];
+    // A run that did not answer (stopped): no offer, since its options would not answer beside gathers either.
+    const stopped = window.capturedRuns.findLast((run) => run.events.at(-1)?.aborted === true);
+    questions.clear();
+    await questions.update(stopped.events, null, stopped.options);
+    seen.afterStop = offer() === null;
+    // No hook: no offer.
+    const bare = new Questions(document.createElement("section"), { invariant: document.createElement("p"), timeline });
+    await bare.update(events, null, options);
+    seen.bare = bare.root.querySelector(".compare-offer") === null;
+    root.remove();
+    invariant.remove();
+    return seen;
+  });
+  assert.equal(seen.button, "Compare with two gathers and a 20 ms vector-store write");
+  assert.match(seen.note, /^This run alone cannot show what two gathers would do\. The button runs seed 13 again /);
+  assert.match(seen.note, /per-chunk work after Phase 1 is what a barrier can overlap with the slower chunks' embeddings, and two gathers cannot/);
+  assert.deepEqual(seen.calls, [{ seed: 13, approach: "gather", storeMs: 20 }]);
+  assert.deepEqual(seen.replaced, ["the verdict", true]);
+  assert.deepEqual(seen.keptVerdict, ["the verdict again", true]);
+  assert.equal(seen.afterStop, true);
+  assert.equal(seen.bare, true);
 });
 
 test("a moment moves focus to its chunk's lane; a moment of no chunk, to the lanes", async () => {

@@ -7,12 +7,16 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { LaneHistory } from "../../www/lane-history.js";
 import { RunScan, runFacts } from "../../www/run-facts.js";
-import { answerAll, answerFailure, plainText, QUESTIONS } from "../../www/question-answers.js";
+import { answerAll, answerFailure, answerStatus, plainText, QUESTIONS, verdictMark } from "../../www/question-answers.js";
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url)));
 
 /** Rounds to the 0.1 ms the events carry, as Rust does (to µs, here to tenths: the builder's times are tenths). */
 const r = (t) => Math.round(t * 10) / 10;
+
+/** "288.2 ms", as an answer writes a moment (one decimal, thousands separated). */
+const tenths = new Intl.NumberFormat("en", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const ms = (t) => `${tenths.format(t)} ms`;
 
 /**
  * A run's events in log order, shaped as src/json.rs writes them: every chunk starts embedding at 0.1 ms and
@@ -79,7 +83,7 @@ test("a hand-built run of 3 chunks: every answer's numbers", () => {
   assert.equal(facts.run.chunks, 3);
   const [gen0, gen1] = facts.generations;
   assert.equal(gen0.leader, 1);
-  assert.equal(gen0.leaderArrival.t, 195.3);
+  assert.equal(gen0.lastArrival.t, 195.3);
   assert.equal(gen0.parked, 2);
   assert.equal(gen0.first.chunk, 2);
   assert.ok(Math.abs(gen0.parkedMaxMs - 75.3) < 1e-9);
@@ -104,12 +108,13 @@ test("a hand-built run of 3 chunks: every answer's numbers", () => {
   assert.equal(facts.invariant.phases12.lastEnd.t, 195.3);
   assert.equal(facts.invariant.phases12.firstStart.t, 195.4);
 
-  // Critical path: chunk-1's embed (0.1 → 195.3) + chunk-0's score (195.4 → 246.4) + Phase 3 (246.6 → 246.9).
+  // Critical path: chunk-1's embed (0.1 → 195.3) + chunk-0's score (195.4 → 246.4) + Phase 3, from generation 1's
+  // release to run-end (246.4 → 247.0); the rest, 0.2 ms, is starting (0 → 0.1) and waking (195.3 → 195.4).
   const critical = facts.critical;
   assert.deepEqual(critical.segments.map((s) => [s.kind, s.chunk]), [["embed", 1], ["score", 0], ["answer", null]]);
-  assert.ok(Math.abs(critical.lengthMs - (195.2 + 51 + 0.3)) < 1e-9, String(critical.lengthMs));
+  assert.ok(Math.abs(critical.lengthMs - (195.2 + 51 + 0.6)) < 1e-9, String(critical.lengthMs));
   assert.equal(critical.makespanMs, 247);
-  assert.ok(Math.abs(critical.ratio - 247 / 246.5) < 1e-9);
+  assert.ok(Math.abs(critical.ratio - 247 / 246.8) < 1e-9);
 
   const answers = answerAll(facts);
   const text = Object.fromEntries(Object.entries(answers).map(([key, parts]) => [key, parts && plainText(parts)]));
@@ -121,8 +126,9 @@ test("a hand-built run of 3 chunks: every answer's numbers", () => {
   assert.match(text.reset, /generation 0 released at 195\.3 ms on arrival 3 of 3.*chunk-1 at 245\.4 ms, was 1 of 3/);
   assert.equal(answers.failure, null, "no chunk raised: the panel offers the fault run");
   assert.match(text.invariant, /^Invariant held: .*last Phase 1 end 195\.3 ms, chunk-1; first Phase 2 start 195\.4 ms/);
-  assert.match(text.critical, /chunk-1's embedding \(195\.2 ms\).*chunk-0's scoring \(51\.0 ms\).*= 246\.5 ms/);
-  assert.match(text.critical, /Makespan 247\.0 ms vs critical path 246\.5 ms \(1\.00×\)/);
+  assert.match(text.critical, /chunk-1's embedding \(195\.2 ms\).*chunk-0's scoring \(51\.0 ms\).*Phase 3 \(0\.6 ms: .*\) → the answer \(run-end\) 247\.0 ms = 246\.8 ms/);
+  assert.match(text.critical, /Makespan 247\.0 ms vs critical path 246\.8 ms \(1\.00×\): the other 0\.2 ms went to starting and waking chunks between the bars\./);
+  assert.match(text.lastArrival, /Generation 1: .*; its release let every chunk's future return and Phase 3 begin: it ranked the top 3 at 246\.6 ms \(0\.2 ms after the release\), and the run ended at 247\.0 ms\. $/);
   // Every moment is a button with its time and, where it has one, its chunk.
   const moments = answers.lastArrival.filter((part) => typeof part !== "string");
   assert.deepEqual(moments[0], { text: "195.3 ms", t: 195.3, chunk: 1 });
@@ -273,7 +279,7 @@ test("a real 46-chunk run from the page: facts match its events", () => {
     of("phase-complete", (e) => e.chunk === chunk && e.phase === phase)[0].t];
   const [e0, e1] = bar(releases[0].leader, "embed");
   const [s0, s1] = bar(releases[1].leader, "score");
-  const length = (e1 - e0) + (s1 - s0) + (of("answer")[0].t - of("top")[0].t);
+  const length = (e1 - e0) + (s1 - s0) + (of("run-end")[0].t - releases[1].t);
   assert.ok(Math.abs(facts.critical.lengthMs - length) < 1e-9);
   assert.equal(facts.critical.makespanMs, result.makespanMs);
   assert.ok(facts.critical.ratio >= 1, "the makespan holds the whole chain");
@@ -399,12 +405,13 @@ test("another run's events in an imported list are ignored", () => {
 });
 
 test("the lanes' own history gives the same facts as one built here (and is what the page passes)", () => {
-  for (const name of ["run-46", "failfast-46", "dropout-46", "stopped-46"]) {
-    const { events, result } = fixture(name);
+  for (const name of ["run-46", "failfast-46", "dropout-46", "stopped-46", "timeout-dropout-46", "hang-stopped-46"]) {
+    const { events, result, options } = fixture(name);
     const lanes = new LaneHistory(events[0].chunks, () => {});
     for (const event of events) lanes.apply(event); // every event, as Lanes.apply does
     const text = (facts) => Object.values(answerAll(facts)).map((parts) => parts && plainText(parts));
-    assert.deepEqual(text(runFacts(events, result, { history: lanes })), text(runFacts(events, result)), name);
+    assert.deepEqual(text(runFacts(events, result, { history: lanes, options })), text(runFacts(events, result, { options })),
+      name);
   }
   // A history of another size is not this run's: one is built instead.
   const { events } = fixture("run-46");
@@ -450,4 +457,198 @@ test("cost: 10,000 chunks under 50 ms; the figure at 100,000", (t) => {
   assert.ok(small.page.best < 50, `${small.page.best} ms`);
   assert.ok(small.own.best < 50, `${small.own.best} ms`);
   t.diagnostic(line("100,000", timeFor(100_000)));
+});
+
+/** The deepest nesting of round brackets in `text`: 2 reads as "(dropped out (timed out))". */
+function bracketDepth(text) {
+  let depth = 0, deepest = 0;
+  for (const char of text) {
+    if (char === "(") deepest = Math.max(deepest, ++depth);
+    else if (char === ")") depth--;
+  }
+  return deepest;
+}
+
+/** Every answer of `facts` as plain text, by name. */
+const allText = (facts) => Object.fromEntries(Object.entries(answerAll(facts)).map(([key, parts]) =>
+  [key, parts && plainText(parts)]));
+
+test("a drop-out completes generation 0: each chunk named with its own moment, as the events say", () => {
+  // Real time, a 250 ms timeout, drop-out: 9 chunks time out in Phase 1; the last to drop out completes generation
+  // 0, and the release names a parked waiter leader. The last arrival is neither of them.
+  const { events } = fixture("timeout-dropout-46");
+  const { releases, arrivals, of } = recount(events);
+  const release = releases[0];
+  const last = arrivals(0).at(-1);
+  const first = arrivals(0)[0];
+  const dropOut = of("chunk-dropped", (e) => e.chunk === release.droppedOut)[0];
+  assert.ok(release.droppedOut !== undefined && last.chunk !== release.leader && last.chunk !== release.droppedOut,
+    "the fixture's three chunks differ");
+  const facts = runFacts(events);
+  const gen0 = facts.generations[0];
+  assert.deepEqual([gen0.lastArrival.chunk, gen0.lastArrival.t], [last.chunk, last.t]);
+  const text = allText(facts);
+  assert.ok(text.lastArrival.startsWith(`Generation 0: chunk-${dropOut.chunk} dropped out at ${ms(dropOut.t)} and ` +
+    `that completed it: chunk-${last.chunk} had arrived last, at ${ms(last.t)}, and the barrier named ` +
+    `chunk-${release.leader}, a parked waiter, its leader; all ${arrivals(0).length} had been parked for up to ` +
+    `${ms(release.t - first.t)} (the first, chunk-${first.chunk}, since ${ms(first.t)})`), text.lastArrival);
+  // Q2: the last Phase 1 to end was the drop-out's, which never arrived.
+  assert.ok(!text.chunkOrder.includes(`until chunk-${dropOut.chunk} arrived`), text.chunkOrder);
+  assert.ok(text.chunkOrder.includes(`the last, chunk-${dropOut.chunk}'s, at ${ms(dropOut.t)}, when it timed out ` +
+    `and dropped out). The barrier held every chunk until chunk-${dropOut.chunk} dropped out, after ` +
+    `chunk-${last.chunk} had arrived last, at ${ms(last.t)}.`), text.chunkOrder);
+  for (const [name, answer] of Object.entries(text)) if (answer) assert.ok(bracketDepth(answer) <= 1, `${name}: ${answer}`);
+});
+
+test("a chunk that dropped out is named without brackets in brackets", () => {
+  // chunk-5 times out in Phase 1 and drops out: Q2's stand-in says so.
+  const { events } = buildRun({ embedEnd: [100, 110, 120, 130, 140, 150, 300] });
+  const cut = events.filter((e) => !(e.chunk === 5 && e.type !== "phase-start") &&
+    !(e.chunk === 5 && e.phase === "score"));
+  const at = cut.findIndex((e) => e.type === "phase-complete" && e.chunk === 6);
+  cut.splice(at, 0, { run: 1, type: "chunk-dropped", t: 250.1, chunk: 5, id: "chunk-5", phase: "embed",
+    message: "timed out after 250 ms", timedOut: true, parties: 6, generation: 0 });
+  const text = allText(runFacts(cut));
+  assert.match(text.chunkOrder, /chunk-5 never finished Phase 1 \(dropped out: timed out\); chunk-6, the last to finish Phase 1, stands in/);
+  for (const [name, answer] of Object.entries(text)) if (answer) assert.ok(bracketDepth(answer) <= 1, `${name}: ${answer}`);
+});
+
+test("a hang, then Stop: Q4 names the chunk that hung, once, and what ends a hang", () => {
+  const { events, options } = fixture("hang-stopped-46");
+  const [fault] = options.faults;
+  const { of } = recount(events);
+  const start = of("phase-start", (e) => e.chunk === fault.chunk)[0];
+  const cancelled = of("chunk-cancelled");
+  const end = of("run-end")[0];
+  const facts = runFacts(events, null, { options });
+  assert.deepEqual(facts.hangs, [{ chunk: fault.chunk, phase: "embed", start: start.t,
+    end: cancelled.find((e) => e.chunk === fault.chunk).t, how: "cancelled" }]);
+  const q4 = plainText(answerFailure(facts));
+  assert.equal(q4, `No chunk raised: chunk-${fault.chunk} hung in Phase 1, as its hang fault makes it: it began the ` +
+    `phase at ${ms(start.t)} and never finished, so generation 0 waited for it with 45 of 46 arrived. Nothing but ` +
+    "Stop or a phase timeout ends a hang: it raises nothing, so the group has no failure to act on. This run was " +
+    `stopped at ${ms(end.t)}, and Stop cancels the group as a failure does: 46 chunks cancelled, 45 parked at the ` +
+    `barrier, 1 mid-phase (chunk-${fault.chunk}), 0 before they started.`);
+  // Without the options (an imported list) there is no fault to name: the stop alone.
+  assert.match(plainText(answerFailure(runFacts(events))), /^No chunk raised: this run was stopped at [\d.]+ ms, and Stop cancels/);
+  // A fault that never hung (an error, or a hang in a phase the chunk never reached) is no hang.
+  for (const other of [{ ...fault, kind: "error" }, { ...fault, phase: "score" }, { ...fault, chunk: 46 }, null, "x"]) {
+    assert.deepEqual(runFacts(events, null, { options: { faults: [other] } }).hangs, [], JSON.stringify(other));
+  }
+  assert.deepEqual(runFacts(events, null, { options: { faults: "hang" } }).hangs, []);
+});
+
+test("a hang that the phase timeout ended: Q4 says the timeout ended it", () => {
+  // chunk-1 hangs in Phase 1; a 250 ms timeout fails it under fail-fast.
+  const { events } = buildRun({ embedEnd: [100, 120, 150], fail: { chunk: 1, phase: "embed", t: 250.1 } });
+  const cut = events.filter((e) => !(e.chunk === 1 && e.type !== "phase-start" && e.type !== "chunk-failed"));
+  const failed = cut.find((e) => e.type === "chunk-failed");
+  Object.assign(failed, { message: "timed out after 250 ms", timedOut: true });
+  const facts = runFacts(cut, null, { options: { faults: [{ chunk: 1, phase: "embed", kind: "hang" }] } });
+  assert.equal(facts.hangs[0].how, "timed-out");
+  assert.match(plainText(answerFailure(facts)), /^chunk-1 timed out in Phase 1 at 250\.1 ms\..* That was chunk-1's hang fault: nothing but Stop or a phase timeout ends a hang, and here the phase timeout did\.$/);
+});
+
+test("Phase 3 is generation 1's release to run-end, and the rest of the makespan is between the bars", () => {
+  const { events } = fixture("run-46");
+  const { releases, of } = recount(events);
+  const end = of("run-end")[0];
+  const facts = runFacts(events);
+  const phase3 = facts.critical.segments.at(-1);
+  assert.equal(phase3.kind, "answer");
+  assert.deepEqual([phase3.start, phase3.stop], [releases[1].t, end.t]);
+  assert.ok(phase3.ms > 0.1, `Phase 3 took ${phase3.ms} ms`);
+  // The remainder: before the first bar (starting), and between each bar's end and its release, each release and
+  // the next bar's start (waking), and run-end to the makespan.
+  const [bar0, bar1] = facts.critical.segments;
+  const gaps = bar0.start + (releases[0].t - bar0.stop) + (bar1.start - releases[0].t) + (releases[1].t - bar1.stop) +
+    (end.makespanMs - end.t);
+  assert.ok(Math.abs(facts.critical.makespanMs - facts.critical.lengthMs - gaps) < 1e-6);
+  const text = allText(facts);
+  assert.ok(text.critical.includes(`→ gen 1 release ${ms(releases[1].t)} → Phase 3 (${ms(end.t - releases[1].t)}: ` +
+    `every chunk's future returns, the index is freed, the top 3 ranked, the answer written) → the answer (run-end) ` +
+    `${ms(end.t)} = `), text.critical);
+  assert.match(text.critical, /went to starting and waking chunks between the bars\.$/);
+  // Q1 agrees: Phase 3 began at the release, and ranked the top 3 at the top event.
+  const top = of("top")[0];
+  assert.ok(text.lastArrival.includes(`; its release let every chunk's future return and Phase 3 begin: it ranked the ` +
+    `top 3 at ${ms(top.t)} (${ms(top.t - releases[1].t)} after the release), and the run ended at ${ms(end.t)}.`),
+  text.lastArrival);
+});
+
+test("the verdict's mark: ✓ held, ✗ broken, a neutral mark when it could not be checked", () => {
+  assert.deepEqual(verdictMark(runFacts(fixture("run-46").events)), { mark: "✓", state: "held" });
+  assert.deepEqual(verdictMark(runFacts(fixture("stopped-46").events)), { mark: "○", state: "untested" });
+  assert.deepEqual(verdictMark(runFacts(fixture("hang-stopped-46").events)), { mark: "○", state: "untested" });
+  const { events } = buildRun({ embedEnd: [100, 200, 150, 300] });
+  const index = events.findIndex((e) => e.type === "phase-start" && e.phase === "score" && e.chunk === 2);
+  const [moved] = events.splice(index, 1);
+  events.splice(events.findIndex((e) => e.type === "barrier-arrive" && e.chunk === 2) + 1, 0, { ...moved, t: 150 });
+  assert.deepEqual(verdictMark(runFacts(events)), { mark: "✗", state: "broken" });
+});
+
+test("the status says what the run was and, off real time, that its times are stretched", () => {
+  const facts = runFacts(fixture("run-46").events);
+  assert.equal(answerStatus(facts, { timeScale: 1 }), "Answered from run 1 (46 chunks, seed 7).");
+  assert.equal(answerStatus(facts, {}), "Answered from run 1 (46 chunks, seed 7).");
+  assert.equal(answerStatus(facts, { timeScale: 3 }),
+    "Answered from run 1 (46 chunks, seed 7). Times are at 3× slower: every latency is stretched 3×.");
+  assert.equal(answerStatus(facts, { timeScale: 10, phaseTimeoutMs: 500 }), "Answered from run 1 (46 chunks, " +
+    "seed 7). Times are at 10× slower: every latency is stretched 10× (the 500 ms phase timeout is not).");
+  assert.equal(answerStatus(facts, { timeScale: 0.5 }),
+    "Answered from run 1 (46 chunks, seed 7). Times are at 0.5×: every latency is scaled by 0.5.");
+  assert.equal(answerStatus(facts, { timeScale: 0 }),
+    "Answered from run 1 (46 chunks, seed 7). Times are at 0×: every simulated latency is zero.");
+  for (const hostile of [null, "3", NaN, -1, { timeScale: "3" }]) {
+    assert.equal(answerStatus(facts, hostile), "Answered from run 1 (46 chunks, seed 7).", String(hostile));
+  }
+  const stopped = runFacts(fixture("stopped-46").events);
+  assert.match(answerStatus(stopped, { timeScale: 3 }), /^From run \d+ \(46 chunks, seed 7\), stopped at [\d.]+ ms: what it never reached stays unanswered\. Times are at 3× slower/);
+});
+
+test("250 chunks: a drop-out completing generation 0, and a hang then Stop, name their own chunks", () => {
+  const embedEnd = [...Array(250).keys()].map((c) => r(100 + ((c * 37) % 200) + c / 1000));
+  const order = [...embedEnd.keys()].sort((a, b) => embedEnd[a] - embedEnd[b] || a - b);
+  const [firstIn, , lastIn, slowest] = [order[0], 0, order.at(-2), order.at(-1)];
+
+  // The slowest chunk times out at 300.5 and drops out instead of arriving: that completes generation 0, and the
+  // barrier names the first waiter leader. Its Phase 2 never happens.
+  const { events } = buildRun({ embedEnd });
+  const dropped = events.flatMap((e) => {
+    if (e.chunk === slowest && (e.type === "phase-complete" || e.type === "barrier-arrive" ||
+      (e.type === "phase-start" && e.phase === "score"))) {
+      return e.type === "phase-complete" && e.phase === "embed" ? [{ run: 1, type: "chunk-dropped", t: 300.5,
+        chunk: slowest, id: `chunk-${slowest}`, phase: "embed", message: "timed out after 300 ms", timedOut: true,
+        parties: 249, generation: 0 }] : [];
+    }
+    if (e.type === "barrier-release" && e.generation === 0) {
+      return [{ ...e, t: 300.5, leader: firstIn, leaderId: `chunk-${firstIn}`, parties: 249, droppedOut: slowest }];
+    }
+    return [e];
+  });
+  const facts = runFacts(dropped);
+  const text = allText(facts);
+  assert.ok(text.lastArrival.startsWith(`Generation 0: chunk-${slowest} dropped out at 300.5 ms and that completed ` +
+    `it: chunk-${lastIn} had arrived last, at ${ms(embedEnd[lastIn])}, and the barrier named chunk-${firstIn}, a ` +
+    "parked waiter, its leader; all 249 had been parked"), text.lastArrival);
+  assert.match(text.chunkOrder, new RegExp(`until chunk-${slowest} dropped out, after chunk-${lastIn} had arrived last`));
+  assert.equal(facts.critical.segments[0].chunk, slowest);
+
+  // chunk-17 hangs in Phase 1; the other 249 park; Stop cancels them all.
+  const before = events.findIndex((e) => e.type === "barrier-release");
+  const hung = events.slice(0, before).filter((e) => !(e.chunk === 17 && e.type !== "phase-start"));
+  for (let c = 0; c < 250; c++) {
+    hung.push({ run: 1, type: "chunk-cancelled", t: 900, chunk: c, id: `chunk-${c}`, phase: "embed", waiting: c !== 17,
+      started: true });
+  }
+  hung.push({ run: 1, type: "run-end", t: 900.2, makespanMs: 900.2, workingMs: 1, waitingMs: 1, aborted: true,
+    error: "the run was stopped" });
+  const hangFacts = runFacts(hung, null, { options: { faults: [{ chunk: 17, phase: "embed", kind: "hang" }] } });
+  assert.deepEqual(hangFacts.hangs, [{ chunk: 17, phase: "embed", start: 0.1, end: 900, how: "cancelled" }]);
+  assert.equal(plainText(answerFailure(hangFacts)), "No chunk raised: chunk-17 hung in Phase 1, as its hang fault " +
+    "makes it: it began the phase at 0.1 ms and never finished, so generation 0 waited for it with 249 of 250 " +
+    "arrived. Nothing but Stop or a phase timeout ends a hang: it raises nothing, so the group has no failure to " +
+    "act on. This run was stopped at 900.2 ms, and Stop cancels the group as a failure does: 250 chunks cancelled, " +
+    "249 parked at the barrier, 1 mid-phase (chunk-17), 0 before they started.");
+  assert.deepEqual(verdictMark(hangFacts), { mark: "○", state: "untested" });
 });
