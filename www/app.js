@@ -37,6 +37,13 @@ let runPipelineBatched; // the WASM module's export, once it has loaded
 /** The seed's five questions, answered from each run's events once it ends; its fault run calls the pipeline. */
 const questions = new Questions($("#questions"), {
   invariant: $("#invariant"), timeline, run: (options, onBatch) => runPipelineBatched(options, onBatch),
+  // Q5's offer: the same seed again, in compare mode with a store write (the form shows what ran).
+  compare({ seed, approach, storeMs }) {
+    form.elements.seed.value = String(seed);
+    form.elements.compare.value = approach;
+    form.elements.storeMs.value = String(storeMs);
+    form.requestSubmit();
+  },
 });
 let runStartedAt = 0; // performance.now() at the current run's t = 0
 let lastChunkCount = 0; // chunks in the current run, from its run-start event

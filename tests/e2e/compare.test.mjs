@@ -128,3 +128,20 @@ test("the gathers run after the barrier run, on their own event loop turns; Stop
   assert.ok(next.runs[0].result, "the page still runs");
   assert.deepEqual(problems, []);
 });
+
+test("Q5's offer reruns the same seed in compare mode with a 20 ms store write, and Q5 then cites the verdict", async () => {
+  const { runs } = await compareWith({ seed: "9", compare: "" });
+  const seed = runs[0].result.seed;
+  const first = await page.evaluate(() => window.capturedRuns.length);
+  await page.click("#questions .compare-offer button");
+  await page.waitForFunction(() => document.querySelector("#stop").disabled &&
+    document.querySelector("#compare .compare-verdict .facts"), null, { timeout: 60_000 });
+  const [barrier, gathered] = await page.evaluate((first) => window.capturedRuns.slice(first), first);
+  assert.equal(barrier.options.seed, seed);
+  assert.equal(barrier.options.storeMs, 20);
+  assert.equal(gathered.options.approach, "gather");
+  const q5 = await page.textContent("#questions .compare-verdict");
+  assert.ok(q5.includes(`The barrier answered in ${ms(barrier.result.makespanMs)}, two gathers in ` +
+    `${ms(gathered.result.makespanMs)}`), q5);
+  assert.deepEqual(problems, []);
+});
