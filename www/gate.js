@@ -56,7 +56,10 @@ export class Gate {
 
   /** Generation `generation` starts to fill. */
   open(generation) {
-    this.generations[generation] = { arrived: 0, parties: this.parties, state: "open", text: null, lowered: false };
+    // `arrived` is the barrier's own count; `withdrawn` the arrivals it took back (a cancelled wait withdraws).
+    this.generations[generation] = {
+      arrived: 0, withdrawn: 0, parties: this.parties, state: "open", text: null, lowered: false,
+    };
     this.current = generation;
   }
 
@@ -72,6 +75,7 @@ export class Gate {
         if (!gate) break;
         gate.arrived = event.arrived;
         gate.parties = event.parties;
+        if (event.type === "barrier-withdraw") gate.withdrawn++;
         break;
       case "chunk-dropped":
         // The chunk leaves every generation still to come; event.parties is how many they wait for now.
@@ -100,20 +104,27 @@ export class Gate {
         gate.state = "broken";
         // The reason reads "chunk-2 failed in Phase 1 (embed): why"; its head is enough here.
         const cause = event.reason.split(": ")[0];
-        gate.text = `broken at ${formatCount(Math.round(event.t))} ms: ${cause}, so nobody waits for it`;
+        gate.text = `broken at ${formatCount(Math.round(event.t))} ms: ${cause}, so nobody waits for it; ` +
+          `${this.count(gate, "had arrived")}`;
         break;
       }
       case "run-end":
         for (const open of generations) {
           if (open.state !== "open") continue;
+          // PhaseBarrier withdraws each cancelled wait's arrival, so its count may have fallen to 0: say so.
           if (event.aborted) {
             open.state = "stopped";
-            open.text = `${this.count(open)}: never released, the run was stopped`;
+            open.text = open.withdrawn > 0
+              ? `${this.count(open)}; ${this.withdrawals(open)} when the run was stopped: never released`
+              : `${this.count(open)}: never released, the run was stopped`;
           } else if (event.error) {
             open.state = "broken";
-            open.text = `${this.count(open)}` + (this.kind === "classic"
-              ? ": never released; async-barrier cannot be broken, so the group dropped its waiters"
-              : ": never released, the group was cancelled");
+            open.text = this.kind === "classic"
+              ? `${this.count(open)}: never released; async-barrier cannot be broken, so the group dropped its ` +
+                "waiters"
+              : open.withdrawn > 0
+                ? `${this.count(open)}; ${this.withdrawals(open)} when the group was cancelled: never released`
+                : `${this.count(open)}: never released, the group was cancelled`;
           }
         }
         this.render(); // at once: nothing on the page changes after the run has ended
@@ -134,10 +145,22 @@ export class Gate {
     else this.frameId = requestAnimationFrame((later) => this.onFrame(later));
   }
 
-  /** "3/46 arrived", or with drop-outs "3 of 45 parties arrived, 1 dropped out". */
-  count(gate) {
-    if (this.dropped === 0) return `${formatCount(gate.arrived)}/${formatCount(gate.parties)} arrived`;
-    return `${formatCount(gate.arrived)} of ${formatCount(gate.parties)} parties arrived, ${this.dropOuts()}`;
+  /**
+   * "3/46 arrived"; once arrivals were withdrawn, every arrival, "14 of 46 arrived" (the barrier's count is less);
+   * with drop-outs "3 of 45 parties arrived, 1 dropped out". `verb` replaces "arrived" ("14 of 46 had arrived").
+   */
+  count(gate, verb = "arrived") {
+    const arrived = formatCount(gate.arrived + gate.withdrawn);
+    if (this.dropped > 0) return `${arrived} of ${formatCount(gate.parties)} parties ${verb}, ${this.dropOuts()}`;
+    return gate.withdrawn > 0 || verb !== "arrived" ? `${arrived} of ${formatCount(gate.parties)} ${verb}`
+      : `${arrived}/${formatCount(gate.parties)} ${verb}`;
+  }
+
+  /** What became of the arrivals withdrawn: "each withdrew its arrival", "9 withdrew their arrivals, 5 still counted". */
+  withdrawals(gate) {
+    return gate.arrived === 0 ? (gate.withdrawn === 1 ? "it withdrew its arrival" : "each withdrew its arrival")
+      : `${formatCount(gate.withdrawn)} withdrew ${gate.withdrawn === 1 ? "its arrival" : "their arrivals"}, ` +
+        `${formatCount(gate.arrived)} still counted`;
   }
 
   dropOuts() {
@@ -157,14 +180,17 @@ export class Gate {
     setText(this.head, `${this.name} · one barrier, reused: ` +
       `${finished ? "both generations released" : `generation ${this.current}`}${lowered}`);
     this.box.className = `gate ${current.state}`;
-    // A transform, not a width: the compositor redraws it without a layout.
-    this.fill.style.transform = `scaleX(${current.arrived / Math.max(current.parties, 1)})`;
+    // A transform, not a width: the compositor redraws it without a layout. A generation that ended unreleased
+    // shows how far it got, arrivals since withdrawn included (its line says they were).
+    const shown = current.state === "open" ? current.arrived : current.arrived + current.withdrawn;
+    this.fill.style.transform = `scaleX(${shown / Math.max(current.parties, 1)})`;
     while (this.list.childElementCount < this.generations.length) this.list.append(el("li"));
     this.generations.forEach((gate, generation) => {
       const item = this.list.children[generation];
       const name = `barrier ${gate.state}${gate.lowered ? " lowered" : ""}`;
       if (item.className !== name) item.className = name;
-      setText(item, `generation ${generation}: ${gate.text ?? this.count(gate)}`);
+      const withdrawing = gate.withdrawn > 0 ? `; ${this.withdrawals(gate)}` : "";
+      setText(item, `generation ${generation}: ${gate.text ?? this.count(gate) + withdrawing}`);
     });
   }
 }

@@ -42,8 +42,10 @@ export async function showHazard(loading) {
   const runs = BARRIERS.map(({ barrier, name }, index) => {
     const article = $(`#hazard .hazard-run[data-barrier="${barrier}"]`);
     const legend = index === 0 ? $("#hazard .hazard-key") : undefined;
-    const lanes = new Lanes(article.querySelector(".hazard-lanes"), { critical: false, sharedAxis, legend });
-    return { barrier, name, article, lanes };
+    const drops = []; // this run's dropped waits, marked on their lanes (see dropOverlay)
+    const overlay = dropOverlay(drops, name);
+    const lanes = new Lanes(article.querySelector(".hazard-lanes"), { critical: false, sharedAxis, legend, overlay });
+    return { barrier, name, article, lanes, drops };
   });
   button.addEventListener("click", () => run(wasm, scenario, runs, button, state));
   button.disabled = false;
@@ -56,7 +58,8 @@ async function run(wasm, scenario, runs, button, state) {
   state.textContent = "Running both barriers…";
   $("#hazard-error").hidden = true;
   const started = performance.now();
-  for (const { article, lanes } of runs) {
+  for (const { article, lanes, drops } of runs) {
+    drops.length = 0;
     lanes.reset(scenario.chunks);
     article.querySelector(".hazard-verdict").textContent = "Running…";
     article.querySelector(".hazard-verdict").classList.remove("held", "broken");
@@ -70,11 +73,12 @@ async function run(wasm, scenario, runs, button, state) {
     frame = requestAnimationFrame(tick);
   });
   try {
-    const results = await Promise.all(runs.map(({ barrier, lanes }) => {
+    const results = await Promise.all(runs.map(({ barrier, lanes, drops }) => {
       const events = [];
       const onEvent = (event) => {
         events.push(event);
         lanes.apply(event);
+        if (noteDrop(drops, event)) lanes.invalidate("full"); // the mark and the canvas's label, at the next frame
       };
       return wasm.runHazardDemo({ barrier, timeScale: TIME_SCALE }, onEvent).then((result) => ({ result, events }));
     }));
@@ -89,6 +93,69 @@ async function run(wasm, scenario, runs, button, state) {
     cancelAnimationFrame(frame);
     button.disabled = false;
   }
+}
+
+/**
+ * Follows a dropped wait in `drops` through `event`: a wait-cancelled starts one (where the chunk gave up), a
+ * withdrawal of that chunk's arrival marks it withdrawn, and the chunk's next arrival closes it. True if it changed.
+ */
+function noteDrop(drops, event) {
+  const open = drops.find((drop) => drop.chunk === event.chunk && drop.againT === undefined);
+  switch (event.type) {
+    case "wait-cancelled":
+      drops.push({ chunk: event.chunk, id: event.id, t: event.t, withdrawn: false, againT: undefined });
+      return true;
+    case "barrier-withdraw":
+      if (!open) return false;
+      open.withdrawn = true;
+      return true;
+    case "barrier-arrive":
+      if (!open) return false;
+      open.againT = event.t;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The glyph that marks a dropped wait on its lane, as the section's key shows it (.hazard-drop-key). */
+const DROP_GLYPH = "↺";
+
+/**
+ * The Lanes overlay of one run's dropped waits (`drops`, kept by noteDrop) on barrier `name`: a ↺ in a ring on
+ * the chunk's lane where it gave up waiting and arrived again, and a sentence each for the canvas's label.
+ */
+function dropOverlay(drops, name) {
+  return {
+    draw(context, { x, rowTop, barH, first, last, k, palette }) {
+      const r = Math.max(5, Math.min(8, barH / 2));
+      for (const drop of drops) {
+        const row = Math.floor(drop.chunk / k);
+        if (row < first || row >= last) continue;
+        const [cx, cy] = [x(drop.t), rowTop(row) + barH / 2];
+        context.save();
+        context.setLineDash([]);
+        context.beginPath();
+        context.arc(cx, cy, r, 0, 2 * Math.PI);
+        context.fillStyle = palette.css.bg; // a ring of the page's background: it reads over any bar
+        context.fill();
+        context.lineWidth = 1.5;
+        context.strokeStyle = context.fillStyle = palette.css.ink;
+        context.stroke();
+        context.font = `bold ${Math.round(r * 1.6)}px system-ui, sans-serif`;
+        context.textAlign = "center";
+        context.textBaseline = "middle";
+        context.fillText(DROP_GLYPH, cx, cy + 0.5);
+        context.restore();
+      }
+    },
+    text: () => drops.map(({ id, t, withdrawn, againT }) => {
+      const gaveUp = `${id} gave up waiting at ${formatMs(t)} (the ${DROP_GLYPH} on its lane)`;
+      if (againT === undefined) return gaveUp;
+      return `${gaveUp}: ${name} ${withdrawn ? "withdrew its arrival" : "still counted its arrival"}, and ` +
+        `${id} arrived again at ${formatMs(againT)}`;
+    }),
+  };
 }
 
 function showError(text) {

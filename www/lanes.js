@@ -34,9 +34,12 @@ const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 export class Lanes {
   /** Builds the lanes inside `root`; paints the keys of `legend` (see paintLegend) with the lanes' own painter.
    *  Lanes given the same `sharedAxis` object ({ ms }) draw on one time axis, the longest either needs (at least
-   *  `ms` from the start). `critical: false` leaves out the critical path (a false leader held nobody up). */
-  constructor(root, { legend, sharedAxis, critical = true } = {}) {
+   *  `ms` from the start). `critical: false` leaves out the critical path (a false leader held nobody up).
+   *  `overlay` ({ draw(context, geometry), text() }) adds a caller's marks: drawn over the bars (see drawMarks),
+   *  and its sentences (text(), a list) added to the canvas's label. */
+  constructor(root, { legend, sharedAxis, critical = true, overlay = null } = {}) {
     this.root = root;
+    this.overlay = overlay;
     this.legend = legend;
     this.sharedAxis = sharedAxis;
     this.critical = critical;
@@ -520,6 +523,7 @@ export class Lanes {
     }
     context.fillStyle = palette.css.release;
     for (const { t } of this.lines()) context.fillRect(this.x(t) - 1, AXIS_H, 2, this.viewH);
+    this.overlay?.draw(context, { x: (t) => this.x(t), rowTop, barH, first, last, k: this.k, palette });
     this.drawMarkedTime();
   }
 
@@ -667,9 +671,10 @@ export class Lanes {
       `generation ${generation} released at ${formatMs(release.t)} by ${release.leaderId}`);
     const broken = history.broken ? [`the barrier broke at ${formatMs(history.broken.t)}`] : [];
     releases.push(...history.joins.map((join, index) => `gather ${index + 1} joined at ${formatMs(join.t)}`));
+    const notes = this.overlay?.text() ?? [];
     return `Lanes of ${formatCount(history.chunks)} chunks, ${this.scale.textContent}, ` +
       `${final ? "run ended" : "now"} at ${formatMs(t)}: ${counts.join(", ") || "none started"}` +
-      `${[...releases, ...broken].map((part) => `; ${part}`).join("")}.`;
+      `${[...releases, ...broken, ...notes].map((part) => `; ${part}`).join("")}.`;
   }
 
   /** Paints the legend's keys with the painter the lanes use: `canvas[data-fill]` a state's band fill,

@@ -25,7 +25,7 @@ function at(t, chunk = null) {
 
 const id = (chunk) => `chunk-${chunk}`;
 const phaseName = (phase) => (phase === "score" ? "Phase 2" : phase === "embed" ? "Phase 1" : "a phase");
-const BARRIERS = { phase: "PhaseBarrier", classic: "async-barrier Barrier" };
+const BARRIERS = { phase: "PhaseBarrier", classic: "async-barrier" };
 const barrierName = (facts) => BARRIERS[facts.run.barrier] ?? "the barrier";
 
 /** How the run ended, for sentences that say why something never happened. */

@@ -23,7 +23,8 @@ const PLAY_BUDGET_MS = 10;
 /** Events drawn between looks at the clock: performance.now() per event would cost more than the event. */
 const CHECK_EVERY = 512;
 
-/** What the keys do: Space or K plays and pauses, J/← and L/→ step, Home and End jump. */
+/** What the keys do: K plays and pauses, and so does Space except on a button (which Space presses, natively);
+ *  J/← and L/→ step, Home and End jump. index.html's Keyboard help says the same. */
 const KEYS = {
   " ": "play", k: "play", K: "play", j: "back", J: "back", ArrowLeft: "back", l: "forward", L: "forward",
   ArrowRight: "forward", Home: "start", End: "end",
@@ -197,6 +198,7 @@ export class Replay {
       while (target < events.length && events[target].t <= this.clock) target++;
       this.target = target;
     }
+    const drawnBefore = this.applied;
     const done = this.draw(this.playing ? PLAY_BUDGET_MS : SEEK_BUDGET_MS);
     this.seeking = !done && !this.playing;
     if (this.playing) {
@@ -212,7 +214,10 @@ export class Replay {
         this.announceWhenDone = true;
         this.announce();
       } else {
-        this.views.tick(this.clock);
+        // The views' text follows the cursor in this frame, as the readout does: show(), not tick(), whose text
+        // waits up to 200 ms (a live run's pace). A frame that drew no event only grows the open bars.
+        if (this.applied !== drawnBefore) this.views.show(this.clock);
+        else this.views.tick(this.clock);
         this.schedule();
       }
     } else if (done) {
@@ -275,6 +280,7 @@ export class Replay {
     this.root.classList.toggle("idle", !usable);
     setText(buttons.play.querySelector(".label"), this.playing ? "Pause" : "Play");
     buttons.play.classList.toggle("playing", this.playing);
+    this.root.classList.toggle("playing", this.playing); // replay.css: the gate's meter follows without easing
     if (!usable) {
       setText(this.where, this.live ? "Replay: after the run." : "Replay: run the pipeline, or import a trace.");
       setText(this.line, "");
@@ -315,7 +321,7 @@ export class Replay {
       // The position slider moves itself with arrows, Home and End; every other input takes text.
       if (target !== this.position || !["play", "back", "forward"].includes(action) || event.key.startsWith("Arrow")) return;
     }
-    // Space presses the focused button (or opens the <details>), as it does everywhere.
+    // Space presses the focused button (Step › steps) or opens the <details>, as it does everywhere; K plays.
     if (event.key === " " && target.closest("button, summary")) return;
     event.preventDefault();
     this.act(action);

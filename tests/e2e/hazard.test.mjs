@@ -1,6 +1,7 @@
 // The hazard demo section (#hazard): one click runs async-barrier and PhaseBarrier at once on real timers.
 // async-barrier must show a false leader for generation 0 and PhaseBarrier none, and every number a verdict
 // states must be the time of an event the page lists for that run (read from the page, not from canned text).
+// The dropped wait is marked on chunk-1's lane (on the canvas, and in its label) where the events put it.
 // It runs twice in a row, never scrolls sideways at 390 px, and says why when the module cannot load.
 
 import { after, before, test } from "node:test";
@@ -8,7 +9,7 @@ import assert from "node:assert/strict";
 import { startServer } from "../../scripts/serve.mjs";
 import { formatMs } from "../../www/format.js";
 import { launchChromium } from "./chromium.mjs";
-import { ARTIFACTS, openDemo } from "./demo.mjs";
+import { ARTIFACTS, nextFrames, openDemo } from "./demo.mjs";
 
 let demo, page, problems;
 
@@ -42,8 +43,34 @@ function read(barrier) {
       key: items(".hazard-events"),
       all: items(".hazard-all"),
       statuses: [...article.querySelectorAll(".lanes-rows .status")].map((status) => status.textContent),
+      label: article.querySelector(".lanes-canvas").getAttribute("aria-label"),
       releases: [...article.querySelectorAll(".releases li")].map((item) => item.textContent),
     };
+  });
+}
+
+/**
+ * Where the canvas of `barrier`'s run has ink-coloured pixels along the middle of each lane: per lane, the x (CSS px
+ * from the canvas's left) of each such pixel within 5 px of its middle. The release lines are ink; so is the mark of a dropped wait.
+ */
+function inkAlongLanes(barrier) {
+  return page.$eval(`#hazard .hazard-run[data-barrier="${barrier}"] .lanes`, (root) => {
+    const canvas = root.querySelector(".lanes-canvas");
+    const scroll = root.querySelector(".lanes-scroll");
+    const ratio = canvas.width / canvas.clientWidth;
+    const ink = getComputedStyle(root).getPropertyValue("--lane-ink").trim().match(/[0-9a-f]{2}/gi).map((hex) => parseInt(hex, 16));
+    const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+    return [...root.querySelectorAll(".lanes-rows > li")].map((row) => {
+      const middle = (scroll.offsetTop + row.offsetTop + row.offsetHeight / 2 - scroll.scrollTop) * ratio;
+      const xs = new Set();
+      for (let y = Math.round(middle - 5 * ratio); y <= Math.round(middle + 5 * ratio); y++) {
+        for (let x = 0; x < canvas.width; x++) {
+          const at = (y * canvas.width + x) * 4;
+          if (Math.abs(data[at] - ink[0]) + Math.abs(data[at + 1] - ink[1]) + Math.abs(data[at + 2] - ink[2]) < 60) xs.add(x / ratio);
+        }
+      }
+      return [...xs].sort((a, b) => a - b);
+    });
   });
 }
 
@@ -126,6 +153,28 @@ for (const round of ["first", "second"]) {
     assert.ok(phase.key.some((event) => event.type === "barrier-withdraw" && event.t === withdrawn.t));
     assert.equal(phase.all.filter((event) => event.type === "chunk-cancelled").length, 0);
     assert.deepEqual(phase.statuses, ["scored ✓", "scored ✓", "scored ✓", "scored ✓"]);
+
+    // chunk-1's dropped wait and its arrival again are marked on its lane (↺), said in each canvas's label, and
+    // keyed. On PhaseBarrier's lanes nothing else is ink left of the first release line: the mark is where the
+    // line through the two release lines (x = a + b·t) puts the moment it gave up.
+    for (const [{ all, label }, name, kept] of [[classic, "async-barrier", "still counted"], [phase, "PhaseBarrier", "withdrew"]]) {
+      const gaveUp = one(all, { type: "wait-cancelled", chunk: 1 });
+      const again = all.find((event) => event.type === "barrier-arrive" && event.chunk === 1 && event.t >= gaveUp.t);
+      assert.ok(label.endsWith(`; chunk-1 gave up waiting at ${formatMs(gaveUp.t)} (the ↺ on its lane): ${name} ${kept} ` +
+        `its arrival, and chunk-1 arrived again at ${formatMs(again.t)}.`), label);
+    }
+    await nextFrames(page); // the canvas is presented anew the frame after the run ends
+    const lanes = await inkAlongLanes("phase");
+    const [gen0, gen1] = [0, 1].map((generation) => one(phase.all, { type: "barrier-release", generation }).t);
+    const lineX = Math.min(...lanes[0]); // chunk-0's lane: ink only where the release lines cross it
+    const line1X = Math.max(...lanes[0]);
+    const perMs = (line1X - lineX) / (gen1 - gen0);
+    const expected = lineX + (one(phase.all, { type: "wait-cancelled", chunk: 1 }).t - gen0) * perMs;
+    const marked = lanes[1].filter((x) => x < lineX - 4);
+    assert.ok(marked.length > 0, "chunk-1's lane is marked before the first release");
+    assert.ok(marked.every((x) => Math.abs(x - expected) <= 12), `marked at ${marked}, the moment is at ${expected}`);
+    for (const lane of [0, 2, 3]) assert.ok(lanes[lane].every((x) => x >= lineX - 4), `chunk-${lane}'s lane is not marked`);
+    assert.match(await page.textContent("#hazard .hazard-key"), /↺a chunk gave up waiting and arrived again/);
 
     // The two lane charts share one time axis, and the key is painted.
     const axes = await page.$$eval("#hazard .lanes .axis", (nodes) => nodes.map((node) => node.textContent));

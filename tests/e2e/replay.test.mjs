@@ -1,10 +1,11 @@
 // Replay, traces and User Timing (www/replay.js, www/trace.js, www/user-timing.js), in Chromium:
 // stepping reproduces the live run's log line by line, forward and back, at 46 and 250 chunks; playing
-// at 4× ends in the live run's final state (lanes' text and pixels, gate, log); the keyboard shortcuts
-// work in the bar and on the lanes and never in a text field; an exported trace follows the Trace Event
-// Format's rules and imports back to the same picture; hostile files give an error and the page keeps
-// working; a live run leaves one User Timing measure per phase; a 100,000-chunk replay steps back
-// without a long freeze.
+// at 4× ends in the live run's final state (lanes' text and pixels, gate, log), and while it plays the
+// gate's and the lanes' text match the cursor in every frame; the keyboard shortcuts work in the bar and
+// on the lanes as the Keyboard help says (Space presses a focused button, K always plays) and never in a
+// text field; an exported trace follows the Trace Event Format's rules and imports back to the same
+// picture; hostile files give an error and the page keeps working; a live run leaves one User Timing
+// measure per phase; a 100,000-chunk replay steps back without a long freeze.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -175,6 +176,56 @@ for (const chunks of ["", "250"]) {
   });
 }
 
+test("while playing, the gate's and the lanes' text follow the cursor in the frame that moves it", async () => {
+  await run({ chunks: "", seed: "13", timeScale: "1", faultChunk: "" });
+  const events = eventsFromTrace((await exportTrace()).text);
+  for (const speed of ["0.25", "4"]) {
+    await page.click("[data-replay=start]");
+    await at(0);
+    await page.selectOption("[name=replaySpeed]", speed);
+    // Each time the bar writes the cursor (at the end of its frame), what the gate and the lanes say right then.
+    await page.evaluate(() => {
+      const replay = document.querySelector("#replay");
+      window.__samples = [];
+      window.__sampler = new MutationObserver(() => {
+        if (!replay.querySelector("[data-replay=play]").classList.contains("playing")) return;
+        const lines = [...document.querySelectorAll("#barriers .barrier")];
+        window.__samples.push({
+          position: Number(replay.dataset.position),
+          gate: lines.at(-1)?.textContent ?? "",
+          waiting: [...document.querySelectorAll("#timeline .lanes-rows .status")]
+            .filter((status) => / · waiting \d+\/\d+$/.test(status.textContent)).length,
+        });
+      });
+      window.__sampler.observe(replay, { attributes: true, attributeFilter: ["data-position"] });
+    });
+    await page.click("[data-replay=play]");
+    await page.waitForFunction(() => !document.querySelector("[data-replay=play]").classList.contains("playing"), null, { timeout: 60_000 });
+    const samples = await page.evaluate(() => {
+      window.__sampler.disconnect();
+      return window.__samples;
+    });
+    // What the events up to the cursor say: the open generation and how many have arrived in it.
+    let checked = 0;
+    for (const { position, gate, waiting } of samples) {
+      let generation = 0;
+      let arrived = 0;
+      for (const event of events.slice(0, position + 1)) {
+        if (event.type === "barrier-arrive" || event.type === "barrier-withdraw") arrived = event.arrived;
+        if (event.type === "barrier-release") [generation, arrived] = [event.generation + 1, 0];
+      }
+      if (generation > 1) continue; // both released: nothing fills any more
+      assert.equal(gate, `generation ${generation}: ${arrived}/46 arrived`, `${speed}×, the gate at event ${position}`);
+      assert.equal(waiting, arrived, `${speed}×, lanes waiting at event ${position}`);
+      checked++;
+    }
+    // The run lasts ~400 ms: ~100 frames at 0.25×, a few at 4× (each frame there draws a dozen events).
+    assert.ok(checked >= (speed === "4" ? 3 : 20), `${speed}×: ${checked} frames checked`);
+  }
+  await page.selectOption("[name=replaySpeed]", "1");
+  assert.deepEqual(problems, []);
+});
+
 test("keyboard: Space/K, J/L, arrows, Home/End in the bar and on the lanes; never in a text field", async () => {
   await run({ chunks: "", seed: "12", timeScale: "1" });
   const last = (await settled()).position;
@@ -201,16 +252,26 @@ test("keyboard: Space/K, J/L, arrows, Home/End in the bar and on the lanes; neve
   await page.keyboard.press(" ");
   const paused = await settled();
   assert.equal(paused.playing, false, "Space paused");
-  // In the bar: Space presses the focused button (here Step ›), as everywhere; L steps too.
+  // In the bar: Space presses the focused button (here Step ›), as everywhere; L steps too; K plays and pauses.
   await page.focus("[data-replay=forward]");
   await press(" ", paused.position + 1);
   await press("l", paused.position + 2);
   assert.equal((await settled()).playing, false);
+  await page.keyboard.press("k");
+  await page.waitForFunction(() => document.querySelector("[data-replay=play]").classList.contains("playing"));
+  await page.keyboard.press("k");
+  const resumed = await settled();
+  assert.equal(resumed.playing, false, "K paused with focus on Step ›");
+  assert.ok(resumed.position >= paused.position + 2, "K played, it did not step back");
   await page.focus("[data-replay=back]");
-  await press("J", paused.position + 1);
-  // The slider: arrows move it by one event natively, and the lanes follow.
+  await press("J", resumed.position - 1);
+  // The slider: arrows move it by one event natively, and the lanes follow; Space plays and pauses there.
   await page.focus("#replay .replay-position");
-  await press("ArrowRight", paused.position + 2);
+  await press("ArrowRight", resumed.position);
+  await page.keyboard.press(" ");
+  await page.waitForFunction(() => document.querySelector("[data-replay=play]").classList.contains("playing"));
+  await page.keyboard.press(" ");
+  assert.equal((await settled()).playing, false, "Space paused on the slider");
   await press("Home", 0);
 
   // Text fields keep every key: the question, Find chunk (inside the lanes), the speed select.
@@ -234,7 +295,12 @@ test("keyboard: Space/K, J/L, arrows, Home/End in the bar and on the lanes; neve
   // The page lists the shortcuts, and each button names its own.
   const keys = await page.textContent("#replay .replay-keys");
   for (const key of ["Space", "K", "J", "L", "Home", "End"]) assert.ok(keys.includes(key), `Keyboard lists ${key}`);
-  assert.equal(await page.getAttribute("[data-replay=play]", "aria-keyshortcuts"), "Space K");
+  // It says what the keys just did: K plays anywhere in the bar or the lanes; Space does too, except on a button.
+  const help = await page.$$eval("#replay .replay-keys li", (items) => items.map((item) => item.textContent.replace(/\s+/g, " ")));
+  assert.deepEqual(help.slice(0, 2), ["K: play or pause",
+    "Space: play or pause, except on a button, which it presses as anywhere else (on Step › it steps)"]);
+  // Only K plays from every control (Space on another button presses that button).
+  assert.equal(await page.getAttribute("[data-replay=play]", "aria-keyshortcuts"), "K");
   assert.deepEqual(problems, []);
 });
 
