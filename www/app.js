@@ -25,9 +25,8 @@ const answerBox = $("#answer");
 const documentsSummary = $("#documents-summary");
 const announcer = $("#announcer");
 const timelinePanel = $("#timeline-panel");
-const sharedAxis = { ms: 0 }; // the barrier's lanes and compare mode's on one time axis
-const timeline = new Lanes($("#timeline"), { legend: $("#timeline-panel .lanes-legend"), sharedAxis });
-const compare = new Compare($("#compare"), { sharedAxis });
+const timeline = new Lanes($("#timeline"), { legend: $("#timeline-panel .lanes-legend") });
+const compare = new Compare($("#compare"), { barrierLanes: timeline });
 const barriers = new Gate($("#barriers"));
 const log = new LogView($("#log"), {
   copyButton: $("#log-copy"), downloadButton: $("#log-download"), status: $("#log-status"),
@@ -493,7 +492,7 @@ async function compareBeside(me, outcome, options, variant) {
   await me.beside.done;
   if (current !== me) return;
   runState.textContent = said;
-  questions.setCompareVerdict(compare.finish(timeline, outcome, me.beside));
+  questions.setCompareVerdict(compare.finish(outcome, me.beside));
 }
 
 /** Stop: aborts the run in flight; its chunks report their cancellation, then run-end. */

@@ -20,10 +20,12 @@ const VARIANTS = {
 };
 
 export class Compare {
-  /** The panel inside `root` (hidden until a compared run); `sharedAxis` is the barrier lanes' axis object. */
-  constructor(root, { sharedAxis }) {
+  /** The panel inside `root` (hidden until a compared run); while it shows, `barrierLanes` (the barrier run's
+   *  lanes) share its time axis. */
+  constructor(root, { barrierLanes }) {
     this.root = root;
-    this.sharedAxis = sharedAxis;
+    this.barrierLanes = barrierLanes;
+    const sharedAxis = (this.sharedAxis = { ms: 0 });
     this.heading = el("h2", "compare-heading");
     this.how = el("p", "muted compare-how");
     this.lanesRoot = el("div", "compare-lanes");
@@ -38,6 +40,7 @@ export class Compare {
   clear() {
     this.root.hidden = true;
     this.sharedAxis.ms = 0;
+    this.barrierLanes.sharedAxis = null; // alone again: its axis ends where its run did
     this.events = [];
     this.lanes.clear();
     this.verdict.replaceChildren();
@@ -46,6 +49,7 @@ export class Compare {
   /** Shows the panel for a run of `variant` ("gather" or "gather-collect") after the barrier's. */
   begin(variant) {
     this.clear();
+    this.barrierLanes.sharedAxis = this.sharedAxis;
     this.variant = variant;
     this.root.hidden = false;
     this.heading.textContent = `The same seed as ${VARIANTS[variant].name}`;
@@ -80,10 +84,10 @@ export class Compare {
    * barrier run (`barrier`: { result, error, events }) and the gathered one (`gathered`: the same).
    * Returns the verdict's text, for the questions panel.
    */
-  finish(barrierLanes, barrier, gathered) {
+  finish(barrier, gathered) {
     const ends = [barrier, gathered].map((run) => run.events.findLast((event) => event.type === "run-end")?.t ?? 0);
     this.sharedAxis.ms = Math.max(...ends, 1);
-    barrierLanes.fitAxis(this.sharedAxis.ms);
+    this.barrierLanes.fitAxis(this.sharedAxis.ms);
     this.lanes.fitAxis(this.sharedAxis.ms);
     const sentences = verdict(barrier, gathered, this.variant);
     this.verdict.replaceChildren(...sentences.map((text) => el("p", "facts", text)));
