@@ -120,9 +120,15 @@ function startRecording() {
     };
   };
   window.benchTail = async () => {
-    const late = new Promise((_, reject) => setTimeout(() => reject(new Error("no \"questions-facts\" measure " +
-      "within 60 s of the run's end: does questions.js still make it?")), 60_000));
-    const entry = answered ?? (await Promise.race([answers, late]));
+    let entry = answered;
+    if (!entry) {
+      let timer = 0;
+      const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no \"questions-facts\" measure within 60 s of the run's end: " +
+          "does questions.js still make it?")), 60_000);
+      });
+      entry = await Promise.race([answers, late]).finally(() => clearTimeout(timer));
+    }
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))); // a frame after it
     recording = false;
     take();
