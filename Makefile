@@ -58,11 +58,13 @@ verify:
 
 # Every benchmark, then one table of the figures the performance goals name
 # (target/bench.json): the barrier (criterion), the pipeline natively against
-# the seed's Python, the pipeline in headless Chromium, and the page's frame
-# times while it draws a run (frames.mjs).
+# the seed's Python, the pipeline in headless Chromium, the barrier against
+# two gathers (compare.mjs), and the page's frame times while it draws a run
+# (frames.mjs).
 bench: tools build
 	cargo bench --bench barrier
 	cargo bench --bench pipeline
 	node benches/browser/bench.mjs
+	node benches/browser/compare.mjs
 	node benches/browser/frames.mjs
 	node benches/summary.mjs

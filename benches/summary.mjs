@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The last step of `make bench`: one table of the figures the project's
-// performance goals name, read from what the four benchmarks wrote in this
+// performance goals name, read from what the five benchmarks wrote in this
 // run (target/bench-barrier.json, target/bench-pipeline.json,
-// target/bench-browser.json, target/bench-frames.json), written again as
-// target/bench.json.
+// target/bench-browser.json, target/bench-compare.json,
+// target/bench-frames.json), written again as target/bench.json. A figure
+// with no goal has "—": measured so that a change shows, not held to a bound.
 //
 // Usage: node benches/summary.mjs
 
@@ -17,9 +18,11 @@ const read = (name) => {
 const barrier = read("bench-barrier.json");
 const pipeline = read("bench-pipeline.json");
 const browser = read("bench-browser.json");
+const compare = read("bench-compare.json");
 const frames = read("bench-frames.json");
 
 const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
+const int = (value) => Math.round(value).toLocaleString("en-US");
 const at = (rows, n) => rows?.find((row) => row.n === n);
 
 const nativeRow = at(pipeline?.rows, 100_000);
@@ -38,6 +41,18 @@ const freeze = (name) => browser?.freeze?.find((entry) => entry.name === name);
 const page = (n) => frames?.rows.find((row) => row.n === n && row.drawing);
 const pageSlash = (key, digits = 1) =>
   [1_000, 10_000, 100_000].map((n) => fixed(page(n)?.[key], digits)).join(" / ");
+/** compare.mjs's figures at each chunk count (46: the default corpus) and storeMs. */
+const approachFigures = [[46, 0], [46, 20], [1_000, 0], [1_000, 20]].flatMap(([n, storeMs]) => {
+  const row = compare?.rows.find((entry) => entry.n === n && entry.storeMs === storeMs);
+  const where = `${n.toLocaleString("en-US")} chunks, storeMs ${storeMs}`;
+  return [
+    { figure: `Chromium, real timers, ${where}: gather / barrier makespan (same seed)`, now: row?.ratio, goal: "—" },
+    { figure: `… ${where}: events per run, barrier / gather`,
+      text: row ? `${int(row.barrierEvents)} / ${int(row.gatherEvents)}` : "–", goal: "—" },
+  ];
+});
+/** The page's figures after a run at 10k and 100k chunks (lanes drawing), "a / b". */
+const tailSlash = (key, digits = 0) => [10_000, 100_000].map((n) => fixed(page(n)?.[key], digits)).join(" / ");
 const usPerWait = (contender) =>
   barrier?.find((row) => row.parties === 100_000 && row.contender.includes(contender))?.usPerWait;
 
@@ -58,6 +73,15 @@ const figures = [
     goal: "<= 16.7 / 16.7 / 33" },
   { figure: "… longest task (ms)", text: pageSlash("longestTaskMs", 0), goal: "<= 50" },
   { figure: "… makespan / critical path at 10k chunks", now: page(10_000)?.ratio, goal: "<= 1.15" },
+  { figure: "… at 100k chunks", now: page(100_000)?.ratio, goal: "—" },
+  { figure: "the page after a 10k / 100k-chunk run: questions scan of every kept event, work (ms)",
+    text: tailSlash("scanMs"), goal: "—" },
+  { figure: "… its longest slice (ms)", text: tailSlash("longestSliceMs", 1), goal: "<= 50" },
+  { figure: "… from the run-end event to the answers (ms)", text: tailSlash("answersAfterMs"), goal: "—" },
+  { figure: "… longest task from the run-end event to the answers (ms)", text: tailSlash("tailLongestTaskMs"),
+    goal: "<= 50" },
+  { figure: "… the page's JS heap after it, full GC, every event still kept (MB)", text: tailSlash("heapMB"), goal: "—" },
+  ...approachFigures,
   { figure: "release .wasm, gzip -9 (KB)", now: browser?.wasm && browser.wasm.gzip9 / 1000, goal: "<= 60", digits: 1 },
   { figure: "PhaseBarrier vs async-barrier at 100k parties: speed-up",
     now: usPerWait("async-barrier") / usPerWait("PhaseBarrier"), goal: ">= 2" },
@@ -65,7 +89,7 @@ const figures = [
 
 console.log("\n| figure | now | goal |\n|---|---:|---:|");
 for (const { figure, now, text, goal, digits } of figures) console.log(`| ${figure} | ${text ?? fixed(now, digits)} | ${goal} |`);
-const missing = [["barrier", barrier], ["pipeline", pipeline], ["browser", browser], ["frames", frames]]
+const missing = [["barrier", barrier], ["pipeline", pipeline], ["browser", browser], ["compare", compare], ["frames", frames]]
   .filter(([, data]) => !data);
 for (const [name] of missing) console.log(`(no target/bench-${name}.json: run that benchmark first)`);
 writeFileSync(new URL("bench.json", target), `${JSON.stringify({ date: new Date().toISOString(), figures }, null, 2)}\n`);

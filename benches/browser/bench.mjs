@@ -30,8 +30,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { ROOT, startServer } from "../../scripts/serve.mjs";
-import { criticalPath } from "./critical-path.mjs";
+import { ROOT } from "../../scripts/serve.mjs";
+import { median, withChromium, withPage } from "./harness.mjs";
 
 const SIZES = [1_000, 10_000, 100_000]; // measurement 1 and 2
 const REAL_SIZES = [6, 1_000, 10_000]; // measurement 3
@@ -172,30 +172,14 @@ async function installPageHelpers({ zero }) {
 // ---------------------------------------------------------------------------
 // In node.
 
-/** Opens the served page in a new tab, waits for its module, installs the helpers, runs `use(page)`, closes the tab. */
-async function withPage(browser, url, use) {
-  const page = await browser.newPage();
-  try {
-    const problems = [];
-    page.on("pageerror", (error) => problems.push(error.message));
-    await page.goto(url);
-    await page.waitForSelector("#run:not([disabled])");
-    await page.evaluate(`window.criticalPath = ${criticalPath}`);
-    await page.evaluate(installPageHelpers, { zero: ZERO });
-    const result = await use(page);
-    if (problems.length) throw new Error(`the page raised: ${problems.join("; ")}`);
-    return result;
-  } finally {
-    await page.close();
-  }
-}
+/** A tab on the demo page with `window.bench` installed (installPageHelpers). */
+const withBenchPage = (browser, url, use) => withPage(browser, url, use, { install: installPageHelpers, arg: { zero: ZERO } });
 
 const best = (runs) => runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Measurement 1: zero latency, N distinct chunks, best of RUNS (and the batched API when it exists). */
 async function measureZeroLatency(browser, url) {
-  return withPage(browser, url, async (page) => {
+  return withBenchPage(browser, url, async (page) => {
     const hasBatched = await page.evaluate(() => window.bench.hasBatched);
     const rows = [];
     for (const n of SIZES) {
@@ -214,7 +198,7 @@ async function measureZeroLatency(browser, url) {
 
 /** Measurement 3: real timers, makespan / critical path, the median of RUNS runs (seeds 1..RUNS). */
 async function measureRealTimers(browser, url) {
-  return withPage(browser, url, async (page) => {
+  return withBenchPage(browser, url, async (page) => {
     const rows = [];
     for (const n of REAL_SIZES) {
       const runs = [];
@@ -238,7 +222,7 @@ async function measureFreeze(browser, url) {
   ];
   const rows = [];
   for (const { name, options } of cases) {
-    const result = await withPage(browser, url, (page) => page.evaluate((options) => window.bench.freeze(options), options));
+    const result = await withBenchPage(browser, url, (page) => page.evaluate((options) => window.bench.freeze(options), options));
     rows.push({ name, n: FREEZE_CHUNKS, options, ...result });
     console.error(`  freeze, ${name}: longest task ${result.longestTaskMs} ms, largest gap ${result.maxGapMs.toFixed(0)} ms`);
   }
@@ -350,30 +334,12 @@ function report({ chromium, wasm, zero, python, real, freeze }) {
 async function main() {
   const overrides = parseArgs(process.argv.slice(2));
   if (!existsSync(WASM)) throw new Error("pkg/ is missing: run `make build` first");
-  let launchChromium;
-  try {
-    ({ launchChromium } = await import("../../tests/e2e/chromium.mjs"));
-  } catch (error) {
-    throw new Error(`cannot load playwright-core (${error.message}); run \`cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci\``);
-  }
-
   const wasm = measureWasm();
-  let server, browser;
-  let chromium, zero, real, freeze;
-  try {
-    const served = await startServer({ port: 0 });
-    server = served.server;
-    browser = await launchChromium();
-    chromium = browser.version();
-    console.error(`Chromium ${chromium}, serving ${served.url}`);
-    zero = await measureZeroLatency(browser, served.url);
-    real = await measureRealTimers(browser, served.url);
-    freeze = await measureFreeze(browser, served.url);
-  } finally {
-    await browser?.close();
-    server?.closeAllConnections();
-    server?.close();
-  }
+  const { chromium, result: { zero, real, freeze } } = await withChromium(async (browser, url) => ({
+    zero: await measureZeroLatency(browser, url),
+    real: await measureRealTimers(browser, url),
+    freeze: await measureFreeze(browser, url),
+  }));
   // After the browser is gone, so that the two never share the cores.
   const python = measurePython(overrides);
 
