@@ -1,4 +1,4 @@
-"""The seed's Python solution (/work/shared/SEED.md), as the peer we measure against.
+"""The seed's Python solution (docs/SEED.md), as the peer we measure against.
 
 Exactly the seed's shape: one process_chunk coroutine per chunk, Phase 1 and
 Phase 2 separated by one reusable asyncio.Barrier that is waited on twice,

@@ -135,7 +135,7 @@ test("a hand-built run of 3 chunks: every answer's numbers", () => {
 });
 
 test("the questions are the seed's, verbatim", () => {
-  const seed = readFileSync(new URL("../../../shared/SEED.md", import.meta.url), "utf8");
+  const seed = readFileSync(new URL("../../docs/SEED.md", import.meta.url), "utf8");
   for (const question of QUESTIONS) {
     const text = question.map((part) => (typeof part === "string" ? part : `\`${part.code}\``)).join("");
     assert.ok(seed.includes(text), text);
