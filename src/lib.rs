@@ -88,9 +88,9 @@ pub use slots::{Permit, Slots};
 pub use state::SharedState;
 pub use store::STORE_SLOTS;
 #[cfg(target_arch = "wasm32")]
-pub use web::run_pipeline;
-#[cfg(target_arch = "wasm32")]
 pub use web::{hazard_scenario, run_hazard_demo};
+#[cfg(target_arch = "wasm32")]
+pub use web::{run_pipeline, run_pipeline_batched};
 
 /// The accepted range of every option, as the JS API names it.
 pub mod limits {

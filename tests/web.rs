@@ -11,11 +11,11 @@ use std::pin::pin;
 
 use common::assert_run_invariants;
 use futures::future::{join, select, Either};
-use rag_phase_sync::run_pipeline;
 use rag_phase_sync::runtime::Stopwatch;
 use rag_phase_sync::ClassicBarrier;
 use rag_phase_sync::{hazard_scenario, run_hazard_demo};
 use rag_phase_sync::{rag_pipeline, Event, EventKind, Phase, PhaseBarrier, RunConfig};
+use rag_phase_sync::{run_pipeline, run_pipeline_batched};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::js_sys::{Array, Error, Function, Object, Reflect, JSON};
@@ -195,6 +195,30 @@ async fn events_stream_to_the_callback_as_plain_objects() {
     assert_eq!(Array::from(&Reflect::get(&without, &"top".into()).unwrap()).length(), 3);
     assert!(Reflect::get(&without, &"changed".into()).unwrap().as_f64().unwrap() <= 4.0);
     assert_eq!(types.iter().filter(|t| *t == "without-barrier").count(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn each_batch_comes_with_the_json_text_it_was_parsed_from() {
+    // What a page that keeps a run holds instead of the objects (www/recording.js): the text must say exactly
+    // what the objects do, batch by batch, at 200+ chunks as at 4.
+    for chunks in [4, 250] {
+        let seen = Array::new();
+        let push = Function::new_with_args("events, json", "this.push([events, json])").bind0(&seen);
+        let options =
+            JSON::parse(&format!(r#"{{"chunks": {chunks}, "seed": 3, "embedMs": [1, 20], "scoreMs": 1}}"#));
+        run_pipeline_batched(options.unwrap(), push.into()).await.unwrap();
+        assert!(seen.length() > 1, "{chunks} chunks came in {} batches", seen.length());
+        let mut total = 0;
+        for pair in seen.iter() {
+            let pair = Array::from(&pair);
+            let json = pair.get(1).as_string().expect("the second argument is a string");
+            let events = JSON::stringify(&pair.get(0)).unwrap().as_string().unwrap();
+            let reparsed = JSON::stringify(&JSON::parse(&json).unwrap()).unwrap().as_string().unwrap();
+            assert_eq!(reparsed, events);
+            total += Array::from(&pair.get(0)).length();
+        }
+        assert_eq!(total as usize, 6 * chunks + 8, "every event of {chunks} chunks");
+    }
 }
 
 #[wasm_bindgen_test]

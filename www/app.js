@@ -8,6 +8,7 @@ import { showHazard } from "./hazard.js";
 import { Lanes } from "./lanes.js";
 import { LogView } from "./log-view.js";
 import { Questions } from "./questions.js";
+import { Recording } from "./recording.js";
 import { formatCount, formatMs, plural } from "./format.js";
 import { Replay } from "./replay.js";
 import { bindTraceControls } from "./trace.js";
@@ -49,8 +50,9 @@ let lastChunkCount = 0; // chunks in the current run, from its run-start event
 let frame = 0;
 /** The run in flight: { controller, end }, or null. Only its events are drawn. */
 let current = null;
-/** Every event of the latest run, in order: what replay, traces and the questions panel read. */
-let recorded = [];
+/** The latest run's events, kept as their batches' JSON texts (recording.js): what replay, traces, compare mode
+ *  and the questions panel read back. */
+let recorded = new Recording();
 /** The live run's User Timing measures (DevTools' Performance panel), from its run-start on. */
 let measures = null;
 
@@ -395,7 +397,7 @@ async function run(event) {
   runState.textContent = "Running…";
   announce("");
   log.clear();
-  recorded = [];
+  recorded = new Recording();
   timeline.clear();
   barriers.clear();
   const variant = String(new FormData(form).get("compare") ?? "");
@@ -408,11 +410,11 @@ async function run(event) {
   const outcome = { result: null, error: null, events: recorded };
   try {
     // One array per turn of the event loop: far cheaper than a call per event at 100,000 chunks.
-    outcome.result = await runPipelineBatched(options, (events) => {
+    outcome.result = await runPipelineBatched(options, (events, json) => {
       if (current !== me) return; // a superseded run: its cancellation is not this run's news
+      outcome.events.push(events, json); // the text, not the objects: they die young once drawn
       for (const event of events) {
         if (event.type === "run-end") me.end = event;
-        recorded.push(event);
         onEvent(event);
         // The gathers get this run's seed, so both draw the same latencies and scores.
         if (event.type === "run-start") me.seed = event.seed;
@@ -434,10 +436,10 @@ async function run(event) {
       cancelAnimationFrame(frame);
       setRunning(false);
       // Every ending (answered, failed, stopped), from the events and the lanes' history of them.
-      questions.update(recorded, outcome.result, options, { history: timeline.history });
+      questions.update(outcome.events, outcome.result, options, { history: timeline.history });
       replay.setLive(false);
       // A run that began (run-start) always ends with run-end, stopped or failed: all of it replays.
-      replay.load(recorded.at(-1)?.type === "run-end" ? recorded : null, { drawn: true });
+      replay.load(outcome.events.last?.type === "run-end" ? outcome.events : null, { drawn: true });
       traces.setLive(false);
     }
   }
@@ -491,8 +493,10 @@ async function compareBeside(me, outcome, options, variant) {
   me.beside = runBeside(me, options, variant, me.seed);
   await me.beside.done;
   if (current !== me) return;
+  const events = await outcome.events.events(); // the barrier run's, parsed back
+  if (current !== me) return;
   runState.textContent = said;
-  questions.setCompareVerdict(compare.finish(outcome, me.beside));
+  questions.setCompareVerdict(compare.finish({ ...outcome, events }, me.beside));
 }
 
 /** Stop: aborts the run in flight; its chunks report their cancellation, then run-end. */

@@ -16,6 +16,7 @@ import { el } from "./dom.js";
 import { formatCount } from "./format.js";
 import { answerAll, answerFailure, answerStatus, plainText, QUESTIONS, verdictMark } from "./question-answers.js";
 import { collectingOptions, gatherContrast } from "./gather-contrast.js";
+import { Recording } from "./recording.js";
 import { RunScan } from "./run-facts.js";
 
 /** Events scanned per task: a 100,000-chunk run's 600,000 take several tasks, none of them long. */
@@ -142,7 +143,8 @@ export class Questions {
   /**
    * The run ended (answered, failed, stopped, or never started): answers from its `events` (every event, in
    * order), `result` (RunResult or null), the `options` it ran with (for the fault run) and `history`, the lanes'
-   * LaneHistory of the same events (so that nothing is applied twice). Also takes an imported event list.
+   * LaneHistory of the same events (so that nothing is applied twice). Also takes an imported event list, and a
+   * Recording (recording.js; parsed back a slice per task here, and let go once answered).
    * A big run is scanned a slice per task; resolves to `{ ms, slices, longestMs, events }`, the scan's cost
    * (also a performance measure named "questions-facts", its detail), or null if a newer run came first.
    */
@@ -151,7 +153,9 @@ export class Questions {
     this.controller?.abort();
     this.options = options ?? null;
     this.intro.hidden = true;
-    const scan = new RunScan(events, result, { history, options: this.options });
+    const list = events instanceof Recording ? await events.events() : events;
+    if (token !== this.token) return null;
+    const scan = new RunScan(list, result, { history, options: this.options });
     const scanned = await scanSliced(scan, () => token === this.token, () => {
       this.status.textContent = `Working out the answers from ${formatCount(scan.list.length)} events…`;
     });

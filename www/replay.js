@@ -14,6 +14,7 @@
 // frame draws at most PLAY_BUDGET_MS of events and the clock waits for it.
 
 import { formatCount, formatMsTenths, plural } from "./format.js";
+import { Recording } from "./recording.js";
 
 /** The speeds offered, as multiples of the run's own pace. */
 export const SPEEDS = [0.25, 0.5, 1, 2, 4];
@@ -22,6 +23,9 @@ const SEEK_BUDGET_MS = 20;
 const PLAY_BUDGET_MS = 10;
 /** Events drawn between looks at the clock: performance.now() per event would cost more than the event. */
 const CHECK_EVERY = 512;
+/** A live run's Recording this small is parsed back at once when replay first needs it (a few ms); a bigger one
+ *  a slice per task, the bar saying so meanwhile. */
+const PARSE_AT_ONCE = 20_000;
 
 /** What the keys do: K plays and pauses, and so does Space except on a button (which Space presses, natively);
  *  J/← and L/→ step, Home and End jump. index.html's Keyboard help says the same. */
@@ -50,7 +54,10 @@ export class Replay {
     this.where = $(".replay-where");
     this.line = $(".replay-line");
     this.said = $(".replay-said");
-    this.events = null; // the run being replayed, or null
+    this.source = null; // the run loaded: its events, or a live run's Recording (recording.js), or null
+    this.events = null; // its events, once parsed back (a Recording is, when replay is first used)
+    this.count = 0; // how many events it has
+    this.parsing = null; // a big Recording being parsed back: the actions to do once it is, in order
     this.applied = 0; // events drawn: the cursor is at event applied − 1
     this.target = 0; // events the cursor is moving to
     this.clock = 0; // replay time shown, ms into the run
@@ -66,17 +73,20 @@ export class Replay {
     }
     this.speed.addEventListener("change", () => this.setRate(Number(this.speed.value)));
     this.position.addEventListener("input", () => {
-      this.pause();
-      this.seek(Number(this.position.value) + 1);
+      const count = Number(this.position.value) + 1;
+      this.whenParsed(() => {
+        this.pause();
+        this.seek(count);
+      });
     });
     for (const scope of [root, ...keyScopes]) scope.addEventListener("keydown", (event) => this.onKey(event));
     this.rate = Number(this.speed.value) || 1;
     this.render();
   }
 
-  /** The run loaded for replay (its events, in order), or null. */
+  /** The run loaded for replay: its events, in order, or the live run's Recording, or null. */
   get recording() {
-    return this.events;
+    return this.source;
   }
 
   /** A live run starts (`live` true) or ends: while it runs nothing replays; a new run ends any replay. */
@@ -86,37 +96,84 @@ export class Replay {
       this.pause();
       cancelAnimationFrame(this.frameId);
       this.frameId = 0;
-      this.events = null;
+      this.source = this.events = this.parsing = null;
+      this.count = 0;
     }
     this.render();
   }
 
   /**
-   * Loads a whole run (`events`, run-start to run-end) for replay, the cursor at its end; `drawn` says the views
-   * show it already (a live run just ended), else they are drawn anew (an import). Null: nothing to replay.
+   * Loads a whole run (`events`, run-start to run-end, or a Recording of one) for replay, the cursor at its end;
+   * `drawn` says the views show it already (a live run just ended), else they are drawn anew (an import).
+   * Null: nothing to replay. A Recording is parsed back only when replay is first used.
    */
   load(events, { drawn = false } = {}) {
     this.pause();
-    this.events = events?.length ? events : null;
-    if (!this.events) {
+    this.parsing = null;
+    this.source = events?.length ? events : null;
+    this.count = this.source?.length ?? 0;
+    this.events = this.source instanceof Recording ? null : this.source;
+    if (!this.source) {
       this.render();
       return;
     }
-    this.clock = this.events.at(-1).t;
+    if (!drawn) this.parsed(); // drawn anew: every event needed now
+    this.clock = this.last().t;
     if (drawn) {
-      this.applied = this.target = this.events.length;
+      this.applied = this.target = this.count;
       this.render();
     } else {
       this.views.clear(); // another run's drawing is on the views: start over, keeping nothing of its view
       this.saved = null;
       this.applied = 0;
-      this.seek(this.events.length);
+      this.seek(this.count);
     }
+  }
+
+  /** The last event, parsed back or not. */
+  last() {
+    return this.events ? this.events[this.count - 1] : this.source.last;
+  }
+
+  /** The events, parsed back from the Recording at once if need be. */
+  parsed() {
+    this.events ??= this.source.eventsNow();
+    return this.events;
+  }
+
+  /**
+   * Does `then()` once the events are parsed back: at once if they are or the run is small; else after a sliced
+   * parse, in the order asked (20 steps back pressed meanwhile are 20 steps); a new run or load drops them.
+   */
+  whenParsed(then) {
+    if (this.events || this.count <= PARSE_AT_ONCE) {
+      this.parsed();
+      then();
+      return;
+    }
+    if (this.parsing) {
+      this.parsing.push(then);
+      return;
+    }
+    const waiting = [then];
+    this.parsing = waiting;
+    this.render();
+    this.source.events().then((events) => {
+      if (this.parsing !== waiting) return; // another run, or a new load, came first
+      this.parsing = null;
+      this.events = events;
+      for (const action of waiting) action();
+      this.render();
+    });
   }
 
   /** Does what a button or key names: "play", "back", "forward", "start" or "end". */
   act(action) {
-    if (!this.events || this.live) return;
+    if (!this.source || this.live) return;
+    if (!this.events) {
+      this.whenParsed(() => this.act(action));
+      return;
+    }
     const last = this.events.length;
     switch (action) {
       case "play":
@@ -143,7 +200,11 @@ export class Replay {
 
   /** Plays from the cursor (from the start, if it is at the end) at the chosen speed. */
   play() {
-    if (!this.events || this.live || this.playing) return;
+    if (!this.source || this.live || this.playing) return;
+    if (!this.events) {
+      this.whenParsed(() => this.play());
+      return;
+    }
     if (this.target >= this.events.length) this.seek(1);
     this.playing = true;
     this.clock = this.events[this.target - 1].t;
@@ -183,7 +244,12 @@ export class Replay {
 
   /** Replay time with `count` events drawn: the last one's t. */
   time(count) {
-    return count > 0 ? this.events[count - 1].t : 0;
+    return count > 0 ? this.eventAt(count - 1).t : 0;
+  }
+
+  /** Event `index`; before the events are parsed back the cursor is at the end, the only one read then. */
+  eventAt(index) {
+    return this.events ? this.events[index] : index === this.count - 1 ? this.source.last : {};
   }
 
   /** One frame: move the clock if playing, draw toward the target within the budget, show the result. */
@@ -262,18 +328,19 @@ export class Replay {
   /** "event 123 of 456 · 301.2 ms", for the cursor where it is drawn. */
   whereText() {
     const shown = Math.max(1, this.applied);
-    return `event ${formatCount(shown)} of ${formatCount(this.events.length)} · ${formatMsTenths(this.clock)}`;
+    return `event ${formatCount(shown)} of ${formatCount(this.count)} · ${formatMsTenths(this.clock)}`;
   }
 
   /** The current event's log line, or what it did in words if it prints none. */
   lineText() {
-    return this.events[Math.max(0, this.applied - 1)].line ?? describe(this.events[Math.max(0, this.applied - 1)]);
+    const event = this.eventAt(Math.max(0, this.applied - 1));
+    return event.line ?? describe(event);
   }
 
   /** Writes the bar: enabled controls, the play button's label, the position, the readout. */
   render() {
-    const { events, buttons } = this;
-    const usable = Boolean(events) && !this.live;
+    const { count, buttons } = this;
+    const usable = Boolean(this.source) && !this.live;
     for (const button of Object.values(buttons)) button.disabled = !usable;
     this.speed.disabled = !usable;
     this.position.disabled = !usable;
@@ -290,21 +357,22 @@ export class Replay {
       return;
     }
     const atStart = this.target <= 1;
-    const atEnd = this.target >= events.length;
+    const atEnd = this.target >= count;
     // Not disabled at the ends: a button that disables itself under the keyboard's focus drops it to <body>.
     for (const [button, end] of [[buttons.start, atStart], [buttons.back, atStart], [buttons.forward, atEnd], [buttons.end, atEnd]]) {
       button.setAttribute("aria-disabled", String(end));
     }
-    const seeking = this.seeking;
-    const where = seeking
-      ? `seeking event ${formatCount(this.target)} of ${formatCount(events.length)}… ` +
-        `${Math.round((100 * this.applied) / Math.max(this.target, 1))}%`
-      : this.whereText();
+    const seeking = this.seeking || Boolean(this.parsing);
+    const where = this.parsing ? `reading the run's ${formatCount(count)} events back…`
+      : seeking
+        ? `seeking event ${formatCount(this.target)} of ${formatCount(count)}… ` +
+          `${Math.round((100 * this.applied) / Math.max(this.target, 1))}%`
+        : this.whereText();
     setText(this.where, where);
     const line = seeking ? "" : this.lineText();
     setText(this.line, line);
-    this.line.classList.toggle("is-log", !seeking && events[Math.max(0, this.applied - 1)].line !== undefined);
-    this.position.max = String(events.length - 1);
+    this.line.classList.toggle("is-log", !seeking && this.eventAt(Math.max(0, this.applied - 1)).line !== undefined);
+    this.position.max = String(count - 1);
     // Where it is going: a slider being dragged must not jump back to where the cursor still is.
     this.position.value = String(Math.max(0, (this.playing ? this.applied : this.target) - 1));
     this.position.setAttribute("aria-valuetext", seeking ? where : this.whereText().replace(" · ", ", "));
@@ -314,7 +382,7 @@ export class Replay {
   /** A key pressed in the bar or the lanes: a replay shortcut unless a field needs it (see KEYS). */
   onKey(event) {
     const action = KEYS[event.key];
-    if (!action || event.ctrlKey || event.metaKey || event.altKey || !this.events || this.live) return;
+    if (!action || event.ctrlKey || event.metaKey || event.altKey || !this.source || this.live) return;
     const target = event.target;
     if (target.isContentEditable || target.closest("textarea, select")) return;
     if (target.tagName === "INPUT") {

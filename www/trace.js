@@ -300,7 +300,7 @@ export function traceFileName(run) {
 }
 
 /**
- * Wires "Export trace" and "Import trace": `recording()` is the run to export (or null), `onImport(events, file)`
+ * Wires "Export trace" and "Import trace": `recording()` is the run to export (its events, a Recording, or null), `onImport(events, file)`
  * replays an imported one, `status` says how each went, `errorBox` (role="alert") why one failed. Returns
  * `{ setLive(live) }`: while a run is live neither works (the views are the run's), after it both do.
  */
@@ -310,13 +310,16 @@ export function bindTraceControls({ exportButton, importInput, status, errorBox,
     errorBox.textContent = message;
   };
   exportButton.addEventListener("click", async () => {
-    const events = recording();
-    if (!events || exportButton.getAttribute("aria-busy") === "true") return;
+    const source = recording();
+    if (!source || exportButton.getAttribute("aria-busy") === "true") return;
     // Not disabled while it works (focus would drop to <body>): busy, and a second click waits for the first.
     exportButton.setAttribute("aria-busy", "true");
     status.textContent = "Exporting the trace…";
     let parts;
+    let events;
     try {
+      // A live run's Recording (recording.js) is parsed back first, a slice per task; an import is events already.
+      events = Array.isArray(source) ? source : await source.events();
       parts = await traceFileParts(events, (done) => {
         status.textContent = `Exporting the trace… ${Math.round(done * 100)}%`;
       });

@@ -11,8 +11,9 @@
 //   - the longest task (PerformanceObserver "longtask");
 //   - makespan / critical path (the run's makespanMs over the longest planned
 //     embed plus the longest planned score, critical-path.mjs, as bench.mjs);
-//   - after the run: the page keeps every event (app.js `recorded`) and, once
-//     the run ends, its questions panel scans them a slice per task
+//   - after the run: the page keeps every event (as each batch's JSON text,
+//     recording.js) and, once the run ends, its questions panel parses them
+//     back and scans them a slice per task
 //     (questions.js): that scan's own time, its longest slice, the time from
 //     the run-end event to the answers, and the longest task and frame from
 //     the run-end event until then; then the JS heap the page holds (after a
@@ -24,7 +25,8 @@
 //
 // The page's own module is left as it is; only the WASM module's
 // runPipelineBatched is wrapped (by serving a small module in its place) so
-// that the benchmark sees the events the page sees.
+// that the benchmark sees the events the page sees (and the page still gets
+// each batch's text, its second argument).
 //
 // It prints one table and writes target/bench-frames.json.
 //
@@ -50,9 +52,9 @@ import * as real from "/pkg/rag_phase_sync.js?real";
 export * from "/pkg/rag_phase_sync.js?real";
 export default real.default;
 export function runPipelineBatched(options, onBatch) {
-  return real.runPipelineBatched(options, (batch) => {
+  return real.runPipelineBatched(options, (batch, json) => {
     window.onBenchBatch?.(batch);
-    return onBatch(batch);
+    return onBatch(batch, json);
   });
 }
 `;

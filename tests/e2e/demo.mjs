@@ -48,9 +48,9 @@ export async function loadWasm() {
   return { ...wasm, runPipelineBatched(options, onBatch) {
     const run = { options: { ...options, signal: undefined }, events: [], result: null, error: null };
     window.capturedRuns.push(run);
-    return wasm.runPipelineBatched(options, (batch) => {
+    return wasm.runPipelineBatched(options, (batch, json) => {
       for (const event of batch) run.events.push(event);
-      onBatch(batch);
+      onBatch(batch, json); // the batch's text too, as the module hands it: the page keeps that (recording.js)
     }).then((result) => { run.result = result; return result; },
       (error) => { run.error = { message: error?.message, name: error?.name }; throw error; });
   } };
