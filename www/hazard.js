@@ -9,8 +9,8 @@ import { Lanes } from "./lanes.js";
 
 /** The two runs, in the order the section shows them. */
 const BARRIERS = [
-  { barrier: "classic", name: "async-barrier" },
-  { barrier: "phase", name: "PhaseBarrier" },
+  { barrier: "classic", name: "async-barrier", title: "async-barrier (classic)" },
+  { barrier: "phase", name: "PhaseBarrier", title: "PhaseBarrier (ours)" },
 ];
 /** The demo runs in real time: the times it reports are the script's (hazardScenario()). */
 const TIME_SCALE = 1;
@@ -25,6 +25,7 @@ const $ = (selector) => document.querySelector(selector);
  * the section says so instead of keeping a dead button.
  */
 export async function showHazard(loading) {
+  buildRuns();
   const button = $("#hazard-run");
   const state = $("#hazard-state");
   let wasm;
@@ -50,6 +51,20 @@ export async function showHazard(loading) {
   button.addEventListener("click", () => run(wasm, scenario, runs, button, state));
   button.disabled = false;
   button.textContent = "Show the hazard";
+}
+
+/** One article per barrier, from the section's template: its heading, chart, verdict and proof. */
+function buildRuns() {
+  const template = $("#hazard-run-template");
+  for (const { barrier, title } of BARRIERS) {
+    const article = template.content.firstElementChild.cloneNode(true);
+    article.dataset.barrier = barrier;
+    const heading = article.querySelector("h3");
+    heading.id = `hazard-${barrier}`;
+    heading.textContent = title;
+    article.setAttribute("aria-labelledby", heading.id);
+    $("#hazard .hazard-runs").append(article);
+  }
 }
 
 /** Runs both barriers at once and shows what each did; the button is back when both are done. */
