@@ -124,13 +124,15 @@ for (const round of ["first", "second"]) {
     assert.equal(phasesApart(classic.all), false, "Phase 2 began while chunk-3 embedded");
     const next = one(classic.all, { type: "barrier-release", generation: 1 });
     assert.match(next.text, /leader chunk-3$/);
-    const parkedAt = scoreEnd(classic.all, 3).t;
+    const scoredAt = scoreEnd(classic.all, 3).t;
+    // Parked since its arrival in generation 2, a pacer turn after its score (not the score's own moment).
+    const parkedAt = one(classic.all, { type: "barrier-arrive", chunk: 3, generation: 2 }).t;
     const end = one(classic.all, { type: "run-end" });
     assert.equal(classic.verdict,
       `async-barrier released generation 0 at ${formatMs(early.t)}, led by chunk-1, while chunk-3 was still ` +
       `embedding (until ${formatMs(classicEmbedded.t)}): chunk-1's cancelled arrival was still counted. ` +
       `Generation 1 followed at ${formatMs(next.t)}, led by chunk-3, while chunk-3 had not scored yet ` +
-      `(it did at ${formatMs(parkedAt)}). When the demo ended at ${formatMs(end.t)}, chunk-3 (in generation 2 ` +
+      `(it did at ${formatMs(scoredAt)}). When the demo ended at ${formatMs(end.t)}, chunk-3 (in generation 2 ` +
       `since ${formatMs(parkedAt)}) was still parked at the barrier, waiting for a release that would never come.`);
     for (const type of ["wait-cancelled", "barrier-release", "chunk-cancelled"]) {
       assert.ok(classic.key.some((event) => event.type === type), `${type} is among the key events`);
